@@ -1,0 +1,344 @@
+"""Meeting search: MeetingQuery → ordered, paged hits, in the viewer's time zone.
+
+Occurrences are materialised per week (see core.store.meetings), so every filter here is an
+indexed range over exact instants plus cheap per-row checks; nothing is approximated by
+offsets. Results are ordered by next start from the query instant, then distance.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+
+from core import types as mtypes
+from core.clock import Clock, SystemClock
+from core.errors import ValidationError
+from core.model import Attendance, Meeting
+from core.schedule import (
+    TIME_OF_DAY,
+    Occurrence,
+    next_viewer_weekday,
+    resolve_local,
+    viewer_date,
+    viewer_day_bounds,
+)
+from core.store.meetings import MeetingStore, fold
+from core.timezones import canonical_zone, get_zone
+
+NOW_LOOKAHEAD = timedelta(minutes=60)
+EARTH_RADIUS_KM = 6371.0088
+MAX_LIMIT = 100
+
+
+class When(StrEnum):
+    NOW = "now"  # in progress, or starting within the next hour
+    UPCOMING = "upcoming"  # starting from now, over the next 7 days
+    TODAY = "today"  # the rest of today, in the viewer's zone
+    TOMORROW = "tomorrow"
+    WEEKDAY = "weekday"  # the next given weekday (today included), viewer's zone
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingQuery:
+    when: When = When.UPCOMING
+    weekday: int | None = None  # Sunday = 0, for When.WEEKDAY
+    time_of_day: frozenset[str] = frozenset()  # any of TIME_OF_DAY's buckets
+    concepts: tuple[str, ...] = ()  # all required: 'women', 'language:es', …
+    types: tuple[str, ...] = ()  # all required: type codes ('W', 'GL')
+    fellowships: tuple[str, ...] = ()  # any of
+    attendance: Attendance | None = None
+    region: str | None = None
+    text: str | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float = 25.0
+    community: str | None = None  # None: the global directory only
+    include_inactive: bool = False
+    viewer_tz: str = "UTC"
+    limit: int = 10
+    offset: int = 0
+
+    def validated(self) -> MeetingQuery:
+        """Canonical, checked copy; raises ValidationError naming the field."""
+        if self.when is When.WEEKDAY and (self.weekday is None or not 0 <= self.weekday <= 6):
+            raise ValidationError("weekday", "a weekday 0–6 is needed", key="error.day_unknown",
+                                  value=self.weekday)
+        unknown = set(self.time_of_day) - set(TIME_OF_DAY)
+        if unknown:
+            raise ValidationError("time_of_day", f"unknown time of day {sorted(unknown)[0]!r}",
+                                  key="error.time_of_day_unknown", value=sorted(unknown)[0])
+        for key in self.fellowships:
+            if mtypes.fellowship(key) is None:
+                raise ValidationError("fellowship", f"unknown fellowship {key!r}",
+                                      key="error.fellowship_unknown", value=key)
+        fellowships = tuple(
+            f.key for f in (mtypes.fellowship(k) for k in self.fellowships) if f is not None
+        )
+        if self.near is not None:
+            lat, lon = self.near
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ValidationError("near", "not a valid latitude,longitude",
+                                      key="error.coordinates_invalid")
+            if not 0 < self.radius_km <= 20000:
+                raise ValidationError("radius_km", "radius must be between 0 and 20000 km",
+                                      key="error.radius_invalid")
+        if not 1 <= self.limit <= MAX_LIMIT or self.offset < 0:
+            raise ValidationError("limit", f"limit must be 1–{MAX_LIMIT}",
+                                  key="error.limit_invalid")
+        return replace(self, viewer_tz=canonical_zone(self.viewer_tz), fellowships=fellowships)
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    meeting: Meeting
+    occurrence: Occurrence
+    in_progress: bool
+    distance_km: float | None = None
+
+    def start_viewer(self, zone: str) -> datetime:
+        return self.occurrence.start.astimezone(get_zone(zone))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: MeetingQuery
+    at: datetime
+    hits: list[Hit] = field(default_factory=list)
+    has_more: bool = False
+    # When "today" had nothing left: the hits are tomorrow's and this says so.
+    fell_back_to: When | None = None
+
+    @property
+    def next_offset(self) -> int | None:
+        return self.query.offset + len(self.hits) if self.has_more else None
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _sql_distance(lat1: float | None, lon1: float | None, lat2: float, lon2: float) -> float:
+    if lat1 is None or lon1 is None:
+        return math.inf
+    return haversine_km(lat1, lon1, lat2, lon2)
+
+
+_WORD_RE = re.compile(r"\w+", re.UNICODE)
+
+
+def fts_query(text: str, column: str | None = None) -> str | None:
+    """A safe FTS5 query: every word quoted, prefix-matched, all required."""
+    words = _WORD_RE.findall(fold(text))
+    if not words:
+        return None
+    terms = " ".join(f'"{w}"*' for w in words[:8])
+    return f"{{{column}}}: ({terms})" if column else terms
+
+
+class MeetingSearch:
+    """The search service over a MeetingStore."""
+
+    def __init__(self, store: MeetingStore, clock: Clock | None = None) -> None:
+        self.store = store
+        self.clock = clock or SystemClock()
+        self._functions_ready = False
+
+    async def _ensure_functions(self) -> None:
+        if not self._functions_ready:
+            await self.store.db.conn.create_function(
+                "distance_km", 4, _sql_distance, deterministic=True
+            )
+            self._functions_ready = True
+
+    async def search(self, query: MeetingQuery, at: datetime | None = None) -> SearchResult:
+        query = query.validated()
+        at = (at or self.clock.now()).astimezone(UTC)
+        result = await self._search(query, at)
+        if query.when is When.TODAY and not result.hits and query.offset == 0:
+            tomorrow = await self._search(replace(query, when=When.TOMORROW), at)
+            return replace(tomorrow, query=query, fell_back_to=When.TOMORROW)
+        return result
+
+    def window(self, query: MeetingQuery, at: datetime) -> tuple[datetime, datetime, bool]:
+        """(from, to, include_running): occurrences starting in [from, to); when
+        include_running, ones that started earlier but have not ended count too."""
+        zone = query.viewer_tz
+        if query.when is When.NOW:
+            return at, at + NOW_LOOKAHEAD, True
+        if query.when is When.UPCOMING:
+            return at, at + timedelta(days=7), False
+        today = viewer_date(at, zone)
+        if query.when is When.TODAY:
+            day = today
+        elif query.when is When.TOMORROW:
+            day = today + timedelta(days=1)
+        else:
+            assert query.weekday is not None
+            day = next_viewer_weekday(at, zone, query.weekday)
+        lo, hi = viewer_day_bounds(day, zone)
+        if day == today:
+            return max(lo, at), hi, True  # the rest of today, plus what is running
+        return lo, hi, False
+
+    async def _search(self, query: MeetingQuery, at: datetime) -> SearchResult:
+        start, end, include_running = self.window(query, at)
+        max_duration = await self.store.max_duration_seconds() + 3600
+        scan_from = start - timedelta(seconds=max_duration) if include_running else start
+        await self.store.ensure_occurrences(scan_from, end)
+
+        where = ["o.start_utc >= ?", "o.start_utc < ?"]
+        params: list[object] = [int(scan_from.timestamp()), int(end.timestamp())]
+        if include_running:
+            # Running now, or starting within the window.
+            where.append("(o.end_utc > ? AND (o.start_utc >= ? OR o.start_utc <= ?))")
+            params += [int(at.timestamp()), int(start.timestamp()), int(at.timestamp())]
+        where.append("o.community IN ('', ?)")
+        params.append(query.community or "")
+        if not query.include_inactive:
+            where.append("instr(o.tags, ' a:inactive ') = 0")
+        for concept in query.concepts:
+            where.append("instr(o.tags, ?) > 0")
+            params.append(f" {concept} ")
+        for code in query.types:
+            where.append("instr(o.tags, ?) > 0")
+            params.append(f" t:{code} ")
+        if query.fellowships:
+            where.append("(" + " OR ".join("instr(o.tags, ?) > 0" for _ in query.fellowships) + ")")
+            params += [f" f:{f} " for f in query.fellowships]
+        if query.attendance is not None:
+            allowed = {query.attendance}
+            if query.attendance in (Attendance.ONLINE, Attendance.IN_PERSON):
+                allowed.add(Attendance.HYBRID)
+            where.append("(" + " OR ".join("instr(o.tags, ?) > 0" for _ in allowed) + ")")
+            params += [f" a:{a.value} " for a in sorted(allowed)]
+        if query.time_of_day:
+            ranges = self._time_of_day_ranges(query, scan_from, end)
+            if not ranges:
+                return SearchResult(query, at)
+            where.append("(" + " OR ".join("(o.start_utc >= ? AND o.start_utc < ?)"
+                                           for _ in ranges) + ")")
+            for lo, hi in ranges:
+                params += [lo, hi]
+        fts_parts = []
+        if query.text:
+            text_query = fts_query(query.text)
+            if text_query is None:
+                raise ValidationError("text", "nothing to search for", key="error.text_empty")
+            fts_parts.append(text_query)
+        if query.region:
+            region_query = fts_query(query.region, "region location")
+            if region_query is None:
+                raise ValidationError("region", "nothing to search for", key="error.text_empty")
+            fts_parts.append(region_query)
+        if fts_parts:
+            where.append("o.meeting_id IN (SELECT rowid FROM meetings_fts WHERE meetings_fts"
+                         " MATCH ?)")
+            params.append(" AND ".join(f"({p})" for p in fts_parts))
+        if query.near is not None:
+            await self._ensure_functions()
+            lat, lon = query.near
+            dlat = query.radius_km / 111.0
+            dlon = query.radius_km / max(1e-6, 111.320 * math.cos(math.radians(lat)))
+            where.append(
+                "o.meeting_id IN (SELECT id FROM meetings WHERE latitude BETWEEN ? AND ?"
+                + (" AND longitude BETWEEN ? AND ?" if dlon < 180 else "")
+                + " AND distance_km(latitude, longitude, ?, ?) <= ?)"
+            )
+            params += [lat - dlat, lat + dlat]
+            if dlon < 180:
+                params += [lon - dlon, lon + dlon]
+            params += [lat, lon, query.radius_km]
+
+        sql = (
+            "SELECT o.meeting_id, o.start_utc, o.end_utc FROM occurrences o WHERE "
+            + " AND ".join(where)
+            + " ORDER BY o.start_utc, o.meeting_id LIMIT ? OFFSET ?"
+        )
+        wanted = query.offset + query.limit + 1
+        seen: dict[int, tuple[int, int]] = {}
+        chunk, skip = max(64, wanted * 2), 0
+        while len(seen) < wanted:
+            rows = await self.store.db.fetchall(sql, [*params, chunk, skip])
+            for meeting_id, s, e in rows:
+                seen.setdefault(meeting_id, (s, e))
+                if len(seen) >= wanted:
+                    break
+            if len(rows) < chunk:
+                break
+            skip += chunk
+        ordered = list(seen.items())
+        page = ordered[query.offset : query.offset + query.limit]
+        meetings = await self.store.get_many([mid for mid, _ in page])
+        at_ts = at.timestamp()
+        hits = []
+        for mid, (s, e) in page:
+            meeting = meetings.get(mid)
+            if meeting is None:
+                continue
+            tz = get_zone(meeting.timezone)
+            occ = Occurrence(meeting, datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz))
+            distance = None
+            if query.near is not None and meeting.location.has_point:
+                assert meeting.location.latitude is not None
+                assert meeting.location.longitude is not None
+                distance = haversine_km(query.near[0], query.near[1],
+                                        meeting.location.latitude, meeting.location.longitude)
+            hits.append(Hit(meeting, occ, s <= at_ts < e, distance))
+        if query.near is not None:
+            hits.sort(key=lambda h: (h.occurrence.start, h.distance_km or 0.0))
+        return SearchResult(query, at, hits, has_more=len(ordered) > query.offset + query.limit)
+
+    @staticmethod
+    def _time_of_day_ranges(
+        query: MeetingQuery, start: datetime, end: datetime
+    ) -> list[tuple[int, int]]:
+        """UTC ranges of the chosen buckets for every viewer date the window touches."""
+        zone = query.viewer_tz
+        first: date = viewer_date(start, zone) - timedelta(days=1)
+        last: date = viewer_date(end, zone)
+        ranges = []
+        day = first
+        while day <= last:
+            for bucket in sorted(query.time_of_day):
+                lo_h, hi_h = TIME_OF_DAY[bucket]
+                hi_day = day + timedelta(days=1) if hi_h <= lo_h else day
+                lo = resolve_local(day, time(lo_h), zone)
+                hi = resolve_local(hi_day, time(hi_h), zone)
+                ranges.append((int(lo.timestamp()), int(hi.timestamp())))
+            day += timedelta(days=1)
+        return ranges
+
+
+def parse_type_filters(
+    tokens: Sequence[str], fellowship: str | None = None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """CLI/chat `--type` values → (concepts, codes). A word or concept name matches across
+    fellowships ('women', 'spanish', 'lgbtq'); otherwise a type code of the fellowship."""
+    concepts: list[str] = []
+    codes: list[str] = []
+    for token in tokens:
+        token = token.strip()
+        if not token:
+            continue
+        concept = token if token in mtypes.CONCEPTS else mtypes.concept_from_word(token)
+        if concept is None and token.lower() in ("online", "in-person", "in_person"):
+            concept = token.lower().replace("_", "-")
+        if concept is not None:
+            concepts.append(concept)
+            continue
+        code = mtypes.resolve_type(fellowship or "aa", token)
+        if code is None:
+            raise ValidationError("types", f"unknown meeting type {token!r}",
+                                  key="error.type_unknown", value=token)
+        type_concepts = mtypes.concepts_for(fellowship or "aa", [code])
+        if fellowship is None and len(type_concepts) == 1:
+            concepts.append(next(iter(type_concepts)))  # e.g. W → women, in every fellowship
+        else:
+            codes.append(code)
+    return tuple(dict.fromkeys(concepts)), tuple(dict.fromkeys(codes))

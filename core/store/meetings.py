@@ -1,0 +1,361 @@
+"""Meetings in SQLite, with the full-text index and the materialised occurrences that make
+search fast. Occurrences are derived data, resolved per date in each meeting's zone."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, time
+from functools import lru_cache
+from typing import Any
+
+import aiosqlite
+
+from core.model import Meeting
+from core.schedule import occurrences_between
+from core.store.codec import meeting_from_dict, meeting_to_dict
+from core.store.db import Database
+
+WEEK_SECONDS = 7 * 86400
+_WEEK_ORIGIN = 4 * 86400  # 1970-01-05 was a Monday
+KEEP_PAST_WEEKS = 2
+
+
+def week_of(epoch: float) -> int:
+    return int((epoch - _WEEK_ORIGIN) // WEEK_SECONDS)
+
+
+def week_start(week: int) -> datetime:
+    return datetime.fromtimestamp(week * WEEK_SECONDS + _WEEK_ORIGIN, UTC)
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free text for matching what people type."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def meeting_tags(meeting: Meeting) -> str:
+    """Space-padded tokens for cheap instr() filters: concepts, t:CODE, f:FELLOWSHIP, a:ATT."""
+    tokens = set(meeting.concepts)
+    tokens.update(f"t:{code}" for code in meeting.types)
+    tokens.add(f"f:{meeting.fellowship}")
+    tokens.add(f"a:{meeting.attendance.value}")
+    return " " + " ".join(sorted(tokens)) + " "
+
+
+def _place(meeting: Meeting) -> str:
+    loc = meeting.location
+    parts = [loc.region, loc.sub_region, loc.city, loc.state, loc.country, loc.address, loc.name]
+    return fold(" | ".join(p for p in parts if p))
+
+
+def _days_mask(days: Iterable[int]) -> int:
+    mask = 0
+    for d in days:
+        mask |= 1 << d
+    return mask
+
+
+@lru_cache(maxsize=8192)
+def _cached_occurrences(
+    meeting_key: tuple[Any, ...], start_ts: int, end_ts: int
+) -> tuple[tuple[int, int], ...]:
+    """Occurrence instants for a schedule shape; many meetings share a shape."""
+    days, start, end, zone = meeting_key
+    probe = Meeting(slug="x", name="x", fellowship="aa", days=days, start=start, end=end,
+                    timezone=zone)
+    lo = datetime.fromtimestamp(start_ts, UTC)
+    hi = datetime.fromtimestamp(end_ts, UTC)
+    return tuple(
+        (int(o.start.timestamp()), int(o.end.timestamp()))
+        for o in occurrences_between(probe, lo, hi)
+    )
+
+
+def occurrence_rows(
+    meeting_id: int, meeting: Meeting, community: str, tags: str, weeks: Iterable[int]
+) -> list[tuple[int, int, int, str, str]]:
+    rows = []
+    key = (meeting.days, meeting.start, meeting.end, meeting.timezone)
+    for week in weeks:
+        start_ts = week * WEEK_SECONDS + _WEEK_ORIGIN
+        for s, e in _cached_occurrences(key, start_ts, start_ts + WEEK_SECONDS):
+            rows.append((meeting_id, s, e, community, tags))
+    return rows
+
+
+class MeetingStore:
+    """Repository for meetings. Slugs are unique across the whole database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._weeks: set[int] | None = None
+        self._weeks_lock = asyncio.Lock()
+        self._max_duration: int | None = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    async def get(self, slug: str) -> Meeting | None:
+        row = await self.db.fetchone("SELECT id, data FROM meetings WHERE slug = ?", (slug,))
+        return None if row is None else meeting_from_dict(json.loads(row["data"]), row["id"])
+
+    async def get_many(self, ids: Sequence[int]) -> dict[int, Meeting]:
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.fetchall(f"SELECT id, data FROM meetings WHERE id IN ({marks})", ids)
+        return {r["id"]: meeting_from_dict(json.loads(r["data"]), r["id"]) for r in rows}
+
+    async def list_meetings(
+        self,
+        *,
+        community: str | None = None,
+        include_global: bool = True,
+        source: str | None = None,
+    ) -> list[Meeting]:
+        """Meetings visible in a scope: the global directory plus one community's own."""
+        where, params = [], []
+        if source is not None:
+            where.append("source = ?")
+            params.append(source)
+        scopes = ([""] if include_global else []) + ([community] if community else [])
+        if scopes:
+            where.append(f"community IN ({','.join('?' * len(scopes))})")
+            params.extend(scopes)
+        sql = "SELECT id, data FROM meetings"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        rows = await self.db.fetchall(sql + " ORDER BY slug", params)
+        return [meeting_from_dict(json.loads(r["data"]), r["id"]) for r in rows]
+
+    async def count(self) -> int:
+        return int(await self.db.scalar("SELECT count(*) FROM meetings"))
+
+    async def slugs_like(self, prefix: str, community: str | None, limit: int = 25) -> list[Meeting]:
+        """Meetings whose name or slug starts with / contains `prefix` (autocomplete)."""
+        like = f"%{fold(prefix).replace('%', '')}%"
+        rows = await self.db.fetchall(
+            "SELECT id, data FROM meetings WHERE community IN ('', ?) "
+            "AND (slug LIKE ? OR lower(name) LIKE ?) ORDER BY name LIMIT ?",
+            (community or "", like, like, limit),
+        )
+        return [meeting_from_dict(json.loads(r["data"]), r["id"]) for r in rows]
+
+    # -- writing ---------------------------------------------------------------------------
+
+    async def unique_slug(self, conn: aiosqlite.Connection, slug: str) -> str:
+        candidate, n = slug, 1
+        while True:
+            async with conn.execute("SELECT 1 FROM meetings WHERE slug = ?", (candidate,)) as cur:
+                if await cur.fetchone() is None:
+                    return candidate
+            n += 1
+            suffix = f"-{n}"
+            candidate = slug[: 64 - len(suffix)] + suffix
+
+    async def add(self, meeting: Meeting) -> Meeting:
+        """Insert a new meeting (its slug is made unique) and index it."""
+        async with self.db.transaction() as conn:
+            return await self.insert(conn, meeting)
+
+    async def insert(self, conn: aiosqlite.Connection, meeting: Meeting) -> Meeting:
+        """Insert inside an open transaction."""
+        slug = await self.unique_slug(conn, meeting.slug)
+        meeting = replace(meeting, slug=slug)
+        cur = await conn.execute(
+            "INSERT INTO meetings (slug, community, source, source_ref, name, fellowship, days,"
+            " start_min, end_min, timezone, attendance, tags, latitude, longitude, place,"
+            " updated, sequence, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            self._row(meeting),
+        )
+        meeting_id = cur.lastrowid
+        assert meeting_id is not None
+        meeting = replace(meeting, id=meeting_id)
+        await self._index(conn, meeting)
+        return meeting
+
+    async def update(self, conn: aiosqlite.Connection, meeting: Meeting) -> Meeting:
+        """Replace a stored meeting (matched by id) inside an open transaction."""
+        assert meeting.id is not None
+        row = self._row(meeting)
+        await conn.execute(
+            "UPDATE meetings SET slug=?, community=?, source=?, source_ref=?, name=?, fellowship=?,"
+            " days=?, start_min=?, end_min=?, timezone=?, attendance=?, tags=?, latitude=?,"
+            " longitude=?, place=?, updated=?, sequence=?, data=? WHERE id=?",
+            (*row, meeting.id),
+        )
+        await conn.execute("DELETE FROM meetings_fts WHERE rowid = ?", (meeting.id,))
+        await conn.execute("DELETE FROM occurrences WHERE meeting_id = ?", (meeting.id,))
+        await self._index(conn, meeting)
+        return meeting
+
+    async def delete(self, conn: aiosqlite.Connection, meeting_id: int) -> None:
+        await conn.execute("DELETE FROM meetings_fts WHERE rowid = ?", (meeting_id,))
+        await conn.execute("DELETE FROM occurrences WHERE meeting_id = ?", (meeting_id,))
+        await conn.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
+
+    async def remove(self, slug: str, community: str | None = None) -> bool:
+        """Remove a meeting by slug; with a community, only that community's own meeting."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id FROM meetings WHERE slug = ? AND community = ?", (slug, community or "")
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return False
+            await self.delete(conn, row[0])
+            return True
+
+    async def add_many(self, meetings: Iterable[Meeting], batch: int = 5000) -> int:
+        """Bulk insert (demo data, benchmarks): slugs must already be unique."""
+        count = 0
+        chunk: list[Meeting] = []
+        for meeting in meetings:
+            chunk.append(meeting)
+            if len(chunk) >= batch:
+                count += await self._insert_chunk(chunk)
+                chunk = []
+        if chunk:
+            count += await self._insert_chunk(chunk)
+        return count
+
+    async def _insert_chunk(self, chunk: list[Meeting]) -> int:
+        async with self.db.transaction() as conn:
+            async with conn.execute("SELECT coalesce(max(id), 0) FROM meetings") as cur:
+                row = await cur.fetchone()
+            first = int(row[0]) + 1 if row else 1
+            rows = [(first + i, *self._row(m)) for i, m in enumerate(chunk)]
+            await conn.executemany(
+                "INSERT INTO meetings (id, slug, community, source, source_ref, name, fellowship,"
+                " days, start_min, end_min, timezone, attendance, tags, latitude, longitude, place,"
+                " updated, sequence, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            await conn.executemany(
+                "INSERT INTO meetings_fts (rowid, name, location, notes, region)"
+                " VALUES (?,?,?,?,?)",
+                [(first + i, *self._fts(m)) for i, m in enumerate(chunk)],
+            )
+            weeks = await self.materialised_weeks()
+            if weeks:
+                occ: list[tuple[int, int, int, str, str]] = []
+                for i, m in enumerate(chunk):
+                    occ += occurrence_rows(first + i, m, m.community or "", meeting_tags(m), weeks)
+                await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?)", occ)
+        self._max_duration = None
+        return len(chunk)
+
+    def _row(self, m: Meeting) -> tuple[Any, ...]:
+        data = meeting_to_dict(m)
+        return (
+            m.slug,
+            m.community or "",
+            m.source,
+            m.source_ref,
+            m.name,
+            m.fellowship,
+            _days_mask(m.days),
+            m.start.hour * 60 + m.start.minute,
+            m.end.hour * 60 + m.end.minute,
+            m.timezone,
+            m.attendance.value,
+            meeting_tags(m),
+            m.location.latitude,
+            m.location.longitude,
+            _place(m),
+            m.updated.astimezone(UTC).isoformat(),
+            m.sequence,
+            json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+        )
+
+    @staticmethod
+    def _fts(m: Meeting) -> tuple[str, str, str, str]:
+        loc = m.location
+        location = " ".join(p for p in (loc.name, loc.address, loc.notes) if p)
+        region = " ".join(p for p in (loc.region, loc.sub_region, loc.city, loc.state) if p)
+        notes = " ".join(p for p in (m.notes, m.group) if p)
+        return m.name, location, notes, region
+
+    async def _index(self, conn: aiosqlite.Connection, m: Meeting) -> None:
+        assert m.id is not None
+        await conn.execute(
+            "INSERT INTO meetings_fts (rowid, name, location, notes, region) VALUES (?,?,?,?,?)",
+            (m.id, *self._fts(m)),
+        )
+        weeks = await self.materialised_weeks()
+        if weeks:
+            await conn.executemany(
+                "INSERT INTO occurrences VALUES (?,?,?,?,?)",
+                occurrence_rows(m.id, m, m.community or "", meeting_tags(m), weeks),
+            )
+        self._max_duration = None
+
+    # -- occurrences -------------------------------------------------------------------------
+
+    async def materialised_weeks(self) -> set[int]:
+        if self._weeks is None:
+            rows = await self.db.fetchall("SELECT week FROM occurrence_weeks")
+            self._weeks = {int(r[0]) for r in rows}
+        return self._weeks
+
+    async def ensure_occurrences(self, start: datetime, end: datetime) -> None:
+        """Make sure occurrences starting in [start - 1 day, end) are materialised."""
+        wanted = set(
+            range(week_of(start.timestamp() - 86400), week_of(end.timestamp() - 1) + 1)
+        )
+        if wanted <= await self.materialised_weeks():
+            return
+        async with self._weeks_lock:
+            have = await self.materialised_weeks()
+            missing = sorted(wanted - have)
+            if not missing:
+                return
+            rows = await self.db.fetchall(
+                "SELECT id, community, tags, days, start_min, end_min, timezone FROM meetings"
+            )
+            async with self.db.transaction() as conn:
+                for week in missing:
+                    start_ts = week * WEEK_SECONDS + _WEEK_ORIGIN
+                    batch = []
+                    for r in rows:
+                        key = (_mask_days(r[3]), _minutes(r[4]), _minutes(r[5]), r[6])
+                        for s, e in _cached_occurrences(key, start_ts, start_ts + WEEK_SECONDS):
+                            batch.append((r[0], s, e, r[1], r[2]))
+                    await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?)", batch)
+                    await conn.execute("INSERT INTO occurrence_weeks (week) VALUES (?)", (week,))
+            have.update(missing)
+
+    async def prune_occurrences(self, now: datetime) -> None:
+        """Forget materialised weeks well in the past."""
+        cutoff = week_of(now.timestamp()) - KEEP_PAST_WEEKS
+        weeks = await self.materialised_weeks()
+        old = [w for w in weeks if w < cutoff]
+        if not old:
+            return
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "DELETE FROM occurrences WHERE start_utc < ?", (cutoff * WEEK_SECONDS + _WEEK_ORIGIN,)
+            )
+            await conn.execute("DELETE FROM occurrence_weeks WHERE week < ?", (cutoff,))
+        weeks.difference_update(old)
+
+    async def max_duration_seconds(self) -> int:
+        if self._max_duration is None:
+            value = await self.db.scalar(
+                "SELECT max((end_min - start_min + 1440) % 1440) FROM meetings"
+            )
+            self._max_duration = int(value or 1440) * 60 or 86400
+        return self._max_duration
+
+
+def _mask_days(mask: int) -> tuple[int, ...]:
+    return tuple(d for d in range(7) if mask & (1 << d))
+
+
+@lru_cache(maxsize=1440)
+def _minutes(value: int) -> time:
+    return time(value // 60, value % 60)

@@ -1,0 +1,142 @@
+"""IANA time zones: validation, canonical names for links (US/Eastern → America/New_York),
+suggestions for typos and a city search for autocomplete."""
+
+from __future__ import annotations
+
+import difflib
+import unicodedata
+import zoneinfo
+from functools import cache
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+from core.errors import ValidationError
+
+# Names people type that are not IANA names at all.
+_COMMON_ALIASES = {
+    "utc": "UTC",
+    "gmt": "UTC",
+    "z": "UTC",
+    "eastern": "America/New_York",
+    "central": "America/Chicago",
+    "mountain": "America/Denver",
+    "pacific": "America/Los_Angeles",
+    "alaska": "America/Anchorage",
+    "hawaii": "Pacific/Honolulu",
+    "arizona": "America/Phoenix",
+}
+
+
+@cache
+def _links() -> dict[str, str]:
+    """Link name → canonical zone, read from tzdata's own `tzdata.zi`."""
+    links: dict[str, str] = {}
+    try:
+        text = resources.files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata is a dependency
+        return links
+    for line in text.splitlines():
+        if line.startswith("L "):
+            _, target, name = line.split()
+            links[name] = target
+    # Resolve chains of links.
+    for name, target in list(links.items()):
+        seen = {name}
+        while target in links and target not in seen:
+            seen.add(target)
+            target = links[target]
+        links[name] = target
+    return links
+
+
+@cache
+def all_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+@cache
+def canonical_zones() -> tuple[str, ...]:
+    """Every canonical (non-link) zone, sorted; the list offered to users."""
+    links = _links()
+    return tuple(sorted(z for z in all_zones() if z not in links and "/" in z or z == "UTC"))
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@cache
+def _folded_index() -> dict[str, str]:
+    index: dict[str, str] = {}
+    for zone in all_zones():
+        index[_fold(zone)] = zone
+    return index
+
+
+def canonical_zone(name: str) -> str:
+    """Return the canonical IANA name for `name` or raise ValidationError('timezone')."""
+    raw = name.strip()
+    if not raw:
+        raise ValidationError("timezone", "a time zone is required", key="error.timezone_missing")
+    zone = raw if raw in all_zones() else _folded_index().get(_fold(raw).replace(" ", "_"))
+    if zone is None:
+        zone = _COMMON_ALIASES.get(_fold(raw))
+    if zone is None:
+        raise ValidationError(
+            "timezone",
+            f"unknown time zone {raw!r}",
+            key="error.timezone_unknown",
+            value=raw,
+            suggestions=suggest_zones(raw),
+        )
+    return _links().get(zone, zone)
+
+
+def is_valid_zone(name: str) -> bool:
+    try:
+        canonical_zone(name)
+    except ValidationError:
+        return False
+    return True
+
+
+@cache
+def get_zone(name: str) -> ZoneInfo:
+    """ZoneInfo for a (canonical or link) zone name; cached."""
+    return ZoneInfo(canonical_zone(name))
+
+
+def city_of(zone: str) -> str:
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def suggest_zones(text: str, limit: int = 5) -> list[str]:
+    """Close matches for a mistyped zone or a city name ('new yrok' → America/New_York)."""
+    needle = _fold(text.strip()).replace(" ", "_")
+    if not needle:
+        return []
+    zones = canonical_zones()
+    by_city = {_fold(city_of(z)).replace(" ", "_"): z for z in zones}
+    by_full = {_fold(z): z for z in zones}
+    found: list[str] = []
+    for key in difflib.get_close_matches(needle, list(by_city), n=limit, cutoff=0.7):
+        found.append(by_city[key])
+    for key in difflib.get_close_matches(needle, list(by_full), n=limit, cutoff=0.7):
+        if by_full[key] not in found:
+            found.append(by_full[key])
+    return found[:limit]
+
+
+def search_zones(text: str, limit: int = 25) -> list[str]:
+    """Zones whose city or full name contains `text` (for autocomplete), best first."""
+    needle = _fold(text.strip()).replace(" ", "_")
+    zones = canonical_zones()
+    if not needle:
+        return list(zones[:limit])
+    starts = [z for z in zones if _fold(city_of(z)).replace(" ", "_").startswith(needle)]
+    contains = [z for z in zones if needle in _fold(z) and z not in starts]
+    result = starts + contains
+    if len(result) < limit:
+        result += [z for z in suggest_zones(text, limit) if z not in result]
+    return result[:limit]
