@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from enum import StrEnum
 from typing import Any
@@ -262,8 +262,11 @@ def slugify(text: str, max_length: int = 64) -> str:
 def _clean(text: str | None, max_length: int = 2000) -> str | None:
     if text is None:
         return None
-    cleaned = "".join(c for c in str(text) if c == "\n" or unicodedata.category(c)[0] != "C")
-    cleaned = cleaned.strip()
+    raw = str(text)
+    if raw.replace("\n", " ").isprintable():
+        cleaned = raw.strip()
+    else:  # drop control and format characters (but keep line breaks)
+        cleaned = "".join(c for c in raw if c == "\n" or unicodedata.category(c)[0] != "C").strip()
     return cleaned[:max_length] or None
 
 
@@ -333,11 +336,12 @@ def build_meeting(
     zone = canonical_zone(timezone)
 
     resolved: list[str] = []
+    catalogue = mtypes.catalogue_for(fellow.key)
     for token in types:
         token = str(token).strip()
         if not token:
             continue
-        code = mtypes.resolve_type(fellow.key, token)
+        code = token if token in catalogue else mtypes.resolve_type(fellow.key, token)
         if code is None:
             if strict_types:
                 raise ValidationError(
@@ -357,8 +361,7 @@ def build_meeting(
         if not (-180 <= loc.longitude <= 180):
             raise ValidationError("longitude", f"{loc.longitude} is not a longitude",
                                   key="error.longitude_invalid", value=loc.longitude)
-    loc = replace(
-        loc,
+    loc = Location(
         name=_clean(loc.name, 200),
         address=_clean(loc.address, 300),
         city=_clean(loc.city, 100),
@@ -368,10 +371,12 @@ def build_meeting(
         region=_clean(loc.region, 200),
         sub_region=_clean(loc.sub_region, 200),
         notes=_clean(loc.notes),
+        latitude=loc.latitude,
+        longitude=loc.longitude,
+        approximate=loc.approximate,
     )
     acc = online or OnlineAccess()
-    acc = replace(
-        acc,
+    acc = OnlineAccess(
         url=_check_url(acc.url, "conference_url"),
         url_notes=_clean(acc.url_notes),
         phone=_clean(acc.phone, 100),

@@ -32,6 +32,7 @@ from core.timezones import canonical_zone, get_zone
 NOW_LOOKAHEAD = timedelta(minutes=60)
 EARTH_RADIUS_KM = 6371.0088
 MAX_LIMIT = 100
+SELECTIVE_IDS = 300  # up to this many candidate meetings, look occurrences up by id
 
 
 class When(StrEnum):
@@ -221,10 +222,12 @@ class MeetingSearch:
             ranges = self._time_of_day_ranges(query, scan_from, end)
             if not ranges:
                 return SearchResult(query, at)
-            where.append("(" + " OR ".join("(o.start_utc >= ? AND o.start_utc < ?)"
-                                           for _ in ranges) + ")")
-            for lo, hi in ranges:
-                params += [lo, hi]
+            params[0], params[1] = ranges[0][0], ranges[-1][1]
+            if len(ranges) > 1:
+                where.append("(" + " OR ".join("(o.start_utc >= ? AND o.start_utc < ?)"
+                                               for _ in ranges) + ")")
+                for lo, hi in ranges:
+                    params += [lo, hi]
         fts_parts = []
         if query.text:
             text_query = fts_query(query.text)
@@ -237,23 +240,31 @@ class MeetingSearch:
                 raise ValidationError("region", "nothing to search for", key="error.text_empty")
             fts_parts.append(region_query)
         if fts_parts:
-            where.append("o.meeting_id IN (SELECT rowid FROM meetings_fts WHERE meetings_fts"
-                         " MATCH ?)")
-            params.append(" AND ".join(f"({p})" for p in fts_parts))
+            await self._restrict(
+                where, params,
+                "SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH ?",
+                [" AND ".join(f"({p})" for p in fts_parts)],
+            )
         if query.near is not None:
-            await self._ensure_functions()
             lat, lon = query.near
             dlat = query.radius_km / 111.0
-            dlon = query.radius_km / max(1e-6, 111.320 * math.cos(math.radians(lat)))
-            where.append(
-                "o.meeting_id IN (SELECT id FROM meetings WHERE latitude BETWEEN ? AND ?"
-                + (" AND longitude BETWEEN ? AND ?" if dlon < 180 else "")
-                + " AND distance_km(latitude, longitude, ?, ?) <= ?)"
-            )
-            params += [lat - dlat, lat + dlat]
+            coslat = max(1e-6, math.cos(math.radians(lat)))
+            dlon = query.radius_km / (111.320 * coslat)
+            sub = "SELECT id FROM meetings WHERE latitude BETWEEN ? AND ?"
+            sub_params: list[object] = [lat - dlat, lat + dlat]
             if dlon < 180:
-                params += [lon - dlon, lon + dlon]
-            params += [lat, lon, query.radius_km]
+                sub += " AND longitude BETWEEN ? AND ?"
+                sub_params += [lon - dlon, lon + dlon]
+            if query.radius_km <= 300:
+                # Equirectangular distance: exact enough at city scale, and plain arithmetic.
+                sub += (" AND ((latitude - ?) * (latitude - ?) + (longitude - ?) * (longitude - ?)"
+                        " * ?) * 12387.0 <= ?")
+                sub_params += [lat, lat, lon, lon, coslat * coslat, query.radius_km ** 2]
+            else:
+                await self._ensure_functions()
+                sub += " AND distance_km(latitude, longitude, ?, ?) <= ?"
+                sub_params += [lat, lon, query.radius_km]
+            await self._restrict(where, params, sub, sub_params)
 
         sql = (
             "SELECT o.meeting_id, o.start_utc, o.end_utc FROM occurrences o WHERE "
@@ -294,11 +305,26 @@ class MeetingSearch:
             hits.sort(key=lambda h: (h.occurrence.start, h.distance_km or 0.0))
         return SearchResult(query, at, hits, has_more=len(ordered) > query.offset + query.limit)
 
+    async def _restrict(
+        self, where: list[str], params: list[object], subquery: str, sub_params: list[object]
+    ) -> None:
+        """Limit to the meeting ids a subquery returns. Few ids: look their occurrences up by
+        meeting; many: scan occurrences by time and test membership (the unary + keeps
+        SQLite from choosing the per-meeting index then)."""
+        rows = await self.store.db.fetchall(f"{subquery} LIMIT {SELECTIVE_IDS + 1}", sub_params)
+        if len(rows) <= SELECTIVE_IDS:
+            ids = [int(r[0]) for r in rows] or [-1]
+            where.append(f"o.meeting_id IN ({','.join(map(str, ids))})")
+        else:
+            where.append(f"+o.meeting_id IN ({subquery})")
+            params.extend(sub_params)
+
     @staticmethod
     def _time_of_day_ranges(
         query: MeetingQuery, start: datetime, end: datetime
     ) -> list[tuple[int, int]]:
-        """UTC ranges of the chosen buckets for every viewer date the window touches."""
+        """UTC ranges of the chosen buckets for every viewer date the window touches,
+        clipped to the window and merged, in order."""
         zone = query.viewer_tz
         first: date = viewer_date(start, zone) - timedelta(days=1)
         last: date = viewer_date(end, zone)
@@ -312,7 +338,17 @@ class MeetingSearch:
                 hi = resolve_local(hi_day, time(hi_h), zone)
                 ranges.append((int(lo.timestamp()), int(hi.timestamp())))
             day += timedelta(days=1)
-        return ranges
+        lo_w, hi_w = int(start.timestamp()), int(end.timestamp())
+        merged: list[tuple[int, int]] = []
+        for lo_r, hi_r in sorted(ranges):
+            lo_r, hi_r = max(lo_r, lo_w), min(hi_r, hi_w)
+            if lo_r >= hi_r:
+                continue
+            if merged and lo_r <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(merged[-1][1], hi_r))
+            else:
+                merged.append((lo_r, hi_r))
+        return merged
 
 
 def parse_type_filters(

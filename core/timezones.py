@@ -27,18 +27,34 @@ _COMMON_ALIASES = {
 }
 
 
+def _tzdata_text(name: str) -> str:
+    try:
+        return resources.files("tzdata").joinpath("zoneinfo", name).read_text("utf-8")
+    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata is a dependency
+        return ""
+
+
+@cache
+def country_zones() -> frozenset[str]:
+    """Zones listed per country in zone.tab: the names people know (Europe/Amsterdam stays
+    Europe/Amsterdam even though tzdata now links it to Europe/Brussels)."""
+    names = set()
+    for line in _tzdata_text("zone.tab").splitlines():
+        if line and not line.startswith("#"):
+            names.add(line.split("\t")[2])
+    return frozenset(names)
+
+
 @cache
 def _links() -> dict[str, str]:
-    """Link name → canonical zone, read from tzdata's own `tzdata.zi`."""
+    """Legacy link name → canonical zone (US/Eastern → America/New_York), from tzdata.zi."""
     links: dict[str, str] = {}
-    try:
-        text = resources.files("tzdata").joinpath("zoneinfo", "tzdata.zi").read_text("utf-8")
-    except (ModuleNotFoundError, FileNotFoundError):  # pragma: no cover - tzdata is a dependency
-        return links
-    for line in text.splitlines():
+    keep = country_zones()
+    for line in _tzdata_text("tzdata.zi").splitlines():
         if line.startswith("L "):
             _, target, name = line.split()
-            links[name] = target
+            if name not in keep:
+                links[name] = target
     # Resolve chains of links.
     for name, target in list(links.items()):
         seen = {name}
@@ -57,8 +73,7 @@ def all_zones() -> frozenset[str]:
 @cache
 def canonical_zones() -> tuple[str, ...]:
     """Every canonical (non-link) zone, sorted; the list offered to users."""
-    links = _links()
-    return tuple(sorted(z for z in all_zones() if z not in links and "/" in z or z == "UTC"))
+    return tuple(sorted(country_zones() | {"UTC"}))
 
 
 def _fold(text: str) -> str:

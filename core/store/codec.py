@@ -2,25 +2,41 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime, time
 from typing import Any
 
 from core.model import Attendance, Location, Meeting, OnlineAccess
 
+_LOCATION_FIELDS = tuple(f.name for f in fields(Location))
+_ONLINE_FIELDS = tuple(f.name for f in fields(OnlineAccess))
+_PLAIN_FIELDS = ("slug", "name", "fellowship", "timezone", "notes", "group", "url", "source",
+                 "source_ref", "community", "sequence")
+
 
 def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
-    data = asdict(meeting)
-    data.pop("id", None)
+    """Plain JSON-able dict (no id; None and empty values left out)."""
+    data: dict[str, Any] = {
+        key: value for key in _PLAIN_FIELDS if (value := getattr(meeting, key)) is not None
+    }
     data["days"] = list(meeting.days)
     data["types"] = list(meeting.types)
-    data["start"] = meeting.start.strftime("%H:%M")
-    data["end"] = meeting.end.strftime("%H:%M")
+    data["start"] = f"{meeting.start.hour:02d}:{meeting.start.minute:02d}"
+    data["end"] = f"{meeting.end.hour:02d}:{meeting.end.minute:02d}"
     data["updated"] = meeting.updated.isoformat()
-    data["attendance_option"] = meeting.attendance_option.value if meeting.attendance_option else None
-    data["location"] = {k: v for k, v in data["location"].items() if v not in (None, False)}
-    data["online"] = {k: v for k, v in data["online"].items() if v is not None}
-    return {k: v for k, v in data.items() if v is not None}
+    if meeting.attendance_option is not None:
+        data["attendance_option"] = meeting.attendance_option.value
+    location = {
+        key: value
+        for key in _LOCATION_FIELDS
+        if (value := getattr(meeting.location, key)) is not None and value is not False
+    }
+    online = {key: value for key in _ONLINE_FIELDS if (value := getattr(meeting.online, key))}
+    if location:
+        data["location"] = location
+    if online:
+        data["online"] = online
+    return data
 
 
 def meeting_from_dict(data: dict[str, Any], row_id: int | None = None) -> Meeting:

@@ -8,14 +8,14 @@ import json
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime, time
-from functools import lru_cache
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import aiosqlite
 
-from core.model import Meeting
-from core.schedule import occurrences_between
+from core import types as mtypes
+from core.model import Attendance, Meeting
+from core.schedule import mg_weekday, resolve_local
 from core.store.codec import meeting_from_dict, meeting_to_dict
 from core.store.db import Database
 
@@ -34,16 +34,23 @@ def week_start(week: int) -> datetime:
 
 def fold(text: str) -> str:
     """Lower-case, accent-free text for matching what people type."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def meeting_tags(meeting: Meeting) -> str:
+def meeting_tags(meeting: Meeting, attendance: Attendance | None = None) -> str:
     """Space-padded tokens for cheap instr() filters: concepts, t:CODE, f:FELLOWSHIP, a:ATT."""
-    tokens = set(meeting.concepts)
+    attendance = attendance or meeting.attendance
+    tokens = set(mtypes.concepts_for(meeting.fellowship, meeting.types))
+    if attendance in (Attendance.ONLINE, Attendance.HYBRID):
+        tokens.add("online")
+    if attendance in (Attendance.IN_PERSON, Attendance.HYBRID):
+        tokens.add("in-person")
     tokens.update(f"t:{code}" for code in meeting.types)
     tokens.add(f"f:{meeting.fellowship}")
-    tokens.add(f"a:{meeting.attendance.value}")
+    tokens.add(f"a:{attendance.value}")
     return " " + " ".join(sorted(tokens)) + " "
 
 
@@ -60,30 +67,57 @@ def _days_mask(days: Iterable[int]) -> int:
     return mask
 
 
-@lru_cache(maxsize=8192)
-def _cached_occurrences(
-    meeting_key: tuple[Any, ...], start_ts: int, end_ts: int
-) -> tuple[tuple[int, int], ...]:
-    """Occurrence instants for a schedule shape; many meetings share a shape."""
-    days, start, end, zone = meeting_key
-    probe = Meeting(slug="x", name="x", fellowship="aa", days=days, start=start, end=end,
-                    timezone=zone)
-    lo = datetime.fromtimestamp(start_ts, UTC)
-    hi = datetime.fromtimestamp(end_ts, UTC)
-    return tuple(
-        (int(o.start.timestamp()), int(o.end.timestamp()))
-        for o in occurrences_between(probe, lo, hi)
-    )
+class WeekExpander:
+    """Occurrences of many meetings in one UTC week, exactly as core.schedule computes them
+    (same resolve_local per date), with the per-(zone, date, minute) resolution cached:
+    thousands of meetings share a zone, a date and a start time."""
+
+    def __init__(self, week: int) -> None:
+        self.lo = week * WEEK_SECONDS + _WEEK_ORIGIN
+        self.hi = self.lo + WEEK_SECONDS
+        first = datetime.fromtimestamp(self.lo, UTC).date() - timedelta(days=1)
+        # Local dates that can hold an occurrence starting in the week, by weekday (Sun = 0).
+        self.by_weekday: dict[int, list[date]] = {d: [] for d in range(7)}
+        for i in range(9):
+            day = first + timedelta(days=i)
+            self.by_weekday[mg_weekday(day)].append(day)
+        self._resolved: dict[tuple[str, date, int], int] = {}
+
+    def _at(self, zone: str, day: date, minute: int) -> int:
+        key = (zone, day, minute)
+        found = self._resolved.get(key)
+        if found is None:
+            moment = resolve_local(day, time(minute // 60, minute % 60), zone)
+            found = self._resolved[key] = int(moment.timestamp())
+        return found
+
+    def expand(self, days_mask: int, start_min: int, end_min: int, zone: str
+               ) -> list[tuple[int, int]]:
+        found = []
+        for weekday in range(7):
+            if not days_mask & (1 << weekday):
+                continue
+            for day in self.by_weekday[weekday]:
+                start = self._at(zone, day, start_min)
+                if not self.lo <= start < self.hi:
+                    continue
+                end_day = day + timedelta(days=1) if end_min <= start_min else day
+                end = self._at(zone, end_day, end_min)
+                if end <= start:
+                    end = start + ((end_min - start_min) % 1440 or 1440) * 60
+                found.append((start, end))
+        return found
 
 
 def occurrence_rows(
     meeting_id: int, meeting: Meeting, community: str, tags: str, weeks: Iterable[int]
 ) -> list[tuple[int, int, int, str, str]]:
+    mask = _days_mask(meeting.days)
+    start_min = meeting.start.hour * 60 + meeting.start.minute
+    end_min = meeting.end.hour * 60 + meeting.end.minute
     rows = []
-    key = (meeting.days, meeting.start, meeting.end, meeting.timezone)
     for week in weeks:
-        start_ts = week * WEEK_SECONDS + _WEEK_ORIGIN
-        for s, e in _cached_occurrences(key, start_ts, start_ts + WEEK_SECONDS):
+        for s, e in WeekExpander(week).expand(mask, start_min, end_min, meeting.timezone):
             rows.append((meeting_id, s, e, community, tags))
     return rows
 
@@ -251,6 +285,7 @@ class MeetingStore:
 
     def _row(self, m: Meeting) -> tuple[Any, ...]:
         data = meeting_to_dict(m)
+        attendance = m.attendance
         return (
             m.slug,
             m.community or "",
@@ -262,8 +297,8 @@ class MeetingStore:
             m.start.hour * 60 + m.start.minute,
             m.end.hour * 60 + m.end.minute,
             m.timezone,
-            m.attendance.value,
-            meeting_tags(m),
+            attendance.value,
+            meeting_tags(m, attendance),
             m.location.latitude,
             m.location.longitude,
             _place(m),
@@ -319,12 +354,12 @@ class MeetingStore:
             )
             async with self.db.transaction() as conn:
                 for week in missing:
-                    start_ts = week * WEEK_SECONDS + _WEEK_ORIGIN
-                    batch = []
-                    for r in rows:
-                        key = (_mask_days(r[3]), _minutes(r[4]), _minutes(r[5]), r[6])
-                        for s, e in _cached_occurrences(key, start_ts, start_ts + WEEK_SECONDS):
-                            batch.append((r[0], s, e, r[1], r[2]))
+                    expander = WeekExpander(week)
+                    batch = [
+                        (r[0], s, e, r[1], r[2])
+                        for r in rows
+                        for s, e in expander.expand(r[3], r[4], r[5], r[6])
+                    ]
                     await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?)", batch)
                     await conn.execute("INSERT INTO occurrence_weeks (week) VALUES (?)", (week,))
             have.update(missing)
@@ -350,12 +385,3 @@ class MeetingStore:
             )
             self._max_duration = int(value or 1440) * 60 or 86400
         return self._max_duration
-
-
-def _mask_days(mask: int) -> tuple[int, ...]:
-    return tuple(d for d in range(7) if mask & (1 << d))
-
-
-@lru_cache(maxsize=1440)
-def _minutes(value: int) -> time:
-    return time(value // 60, value % 60)

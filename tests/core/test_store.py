@@ -85,3 +85,17 @@ async def test_community_meeting_is_removed_only_by_its_community(tmp_path: Path
     assert not await store.remove(m.slug, "discord:99")
     assert await store.remove(m.slug, "discord:42")
     await db.close()
+
+
+def test_demo_data_is_what_validation_would_build() -> None:
+    from core.demo import demo_meetings
+
+    fast = list(demo_meetings(300, seed=3))
+    checked = list(demo_meetings(300, seed=3, validate=True))
+    assert fast == checked
+    assert len({m.timezone for m in fast}) >= 6
+    assert len({m.fellowship for m in fast}) >= 5
+    assert {m.attendance.value for m in fast} >= {"online", "hybrid", "in_person"}
+    concepts = set().union(*(m.concepts for m in fast))
+    assert {"women", "men", "lgbtq", "young-people", "newcomer", "language:es", "step-study",
+            "speaker", "wheelchair"} <= concepts

@@ -24,7 +24,7 @@ CREATE TABLE meetings (
 CREATE UNIQUE INDEX meetings_source_ref ON meetings (source, community, source_ref)
     WHERE source_ref IS NOT NULL;
 CREATE INDEX meetings_community ON meetings (community);
-CREATE INDEX meetings_lat ON meetings (latitude) WHERE latitude IS NOT NULL;
+CREATE INDEX meetings_point ON meetings (latitude, longitude) WHERE latitude IS NOT NULL;
 
 CREATE VIRTUAL TABLE meetings_fts USING fts5 (
     name, location, notes, region,
@@ -39,9 +39,9 @@ CREATE TABLE occurrences (
     end_utc       INTEGER NOT NULL,
     community     TEXT NOT NULL,
     tags          TEXT NOT NULL,
-    PRIMARY KEY (meeting_id, start_utc)
+    PRIMARY KEY (start_utc, meeting_id)          -- clustered by time: range scans are sequential
 ) WITHOUT ROWID;
-CREATE INDEX occurrences_start ON occurrences (start_utc);
+CREATE INDEX occurrences_meeting ON occurrences (meeting_id);
 
 CREATE TABLE occurrence_weeks (
     week          INTEGER PRIMARY KEY            -- floor((epoch - 345600) / 604800): Monday-based

@@ -1,0 +1,183 @@
+"""Search over 100,000 demo meetings in 41 cities / 38 zones: 1,000 varied queries.
+
+Also: loading the 100,000 demo meetings, the naive in-memory baseline measured in the same
+run, and the resident memory of a process holding the store open with 100,000 meetings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from core.clock import FakeClock
+from core.config import Config
+from core.demo import CITIES, demo_meetings
+from core.model import Attendance, Meeting
+from core.schedule import current_occurrence, next_occurrences
+from core.search import MeetingQuery, MeetingSearch, When, haversine_km
+from core.services import Services
+
+COUNT = 100_000
+QUERIES = 1_000
+NAIVE_QUERIES = 15
+BASE = datetime(2026, 6, 1, tzinfo=UTC)  # a Monday
+
+
+def make_queries(rng: random.Random) -> list[tuple[MeetingQuery, datetime]]:
+    zones = sorted({c[0] for c in CITIES})
+    words = ["serenity", "hope", "daybreak", "lantern", "harbor", "grupo", "camden", "palermo"]
+    queries = []
+    for _ in range(QUERIES):
+        kind = rng.choice(["now", "today", "women", "online", "near", "keyword", "upcoming",
+                           "tomorrow-evening", "spanish-weekday"])
+        at = BASE + timedelta(minutes=rng.randrange(0, 6 * 24 * 60))
+        viewer = rng.choice(zones)
+        q = MeetingQuery(viewer_tz=viewer)
+        if kind == "now":
+            q = MeetingQuery(when=When.NOW, viewer_tz=viewer)
+        elif kind == "today":
+            q = MeetingQuery(when=When.TODAY, viewer_tz=viewer)
+        elif kind == "women":
+            q = MeetingQuery(when=rng.choice([When.TODAY, When.UPCOMING]), concepts=("women",),
+                             viewer_tz=viewer)
+        elif kind == "online":
+            q = MeetingQuery(when=rng.choice([When.NOW, When.UPCOMING]),
+                             attendance=Attendance.ONLINE, viewer_tz=viewer)
+        elif kind == "near":
+            city = rng.choice(CITIES)
+            q = MeetingQuery(near=(city[4], city[5]), radius_km=rng.choice([5, 10, 25]),
+                             when=rng.choice([When.UPCOMING, When.TODAY]), viewer_tz=city[0])
+        elif kind == "keyword":
+            q = MeetingQuery(text=rng.choice(words), viewer_tz=viewer)
+        elif kind == "tomorrow-evening":
+            q = MeetingQuery(when=When.TOMORROW, time_of_day=frozenset({"evening"}),
+                             viewer_tz=viewer)
+        elif kind == "spanish-weekday":
+            q = MeetingQuery(when=When.WEEKDAY, weekday=rng.randrange(7),
+                             concepts=("language:es",), viewer_tz=viewer)
+        queries.append((q.validated(), at))
+    return queries
+
+
+def naive_search(meetings: list[Meeting], q: MeetingQuery, at: datetime) -> list[str]:
+    """The obvious approach: filter every meeting in Python, compute its next start, sort."""
+    found = []
+    for m in meetings:
+        if q.concepts and not set(q.concepts) <= m.concepts:
+            continue
+        if q.attendance is Attendance.ONLINE and m.attendance not in (Attendance.ONLINE,
+                                                                      Attendance.HYBRID):
+            continue
+        if m.attendance is Attendance.INACTIVE:
+            continue
+        if q.text and q.text.lower() not in m.name.lower():
+            continue
+        distance = None
+        if q.near is not None:
+            if m.location.latitude is None or m.location.longitude is None:
+                continue
+            distance = haversine_km(q.near[0], q.near[1], m.location.latitude,
+                                    m.location.longitude)
+            if distance > q.radius_km:
+                continue
+        running = current_occurrence(m, at) if q.when in (When.NOW, When.TODAY) else None
+        nxt = running or next_occurrences(m, at, 1)[0]
+        found.append((nxt.start, distance or 0.0, m.slug))
+    found.sort()
+    return [slug for _, _, slug in found[: q.limit]]
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
+    return ordered[k]
+
+
+RSS_SCRIPT = """
+import asyncio, json, sys, psutil
+from datetime import UTC, datetime, timedelta
+from core.config import Config
+from core.services import Services
+from core.search import MeetingQuery, When
+
+async def main():
+    svc = await Services.open(Config(db_path=sys.argv[1]))
+    at = datetime(2026, 6, 1, 12, tzinfo=UTC)
+    for i in range(200):
+        q = MeetingQuery(when=[When.NOW, When.TODAY, When.UPCOMING][i % 3],
+                         concepts=("women",) if i % 2 else ())
+        await svc.search.search(q, at + timedelta(minutes=17 * i))
+    print(json.dumps({"rss_mb": psutil.Process().memory_info().rss / 2**20,
+                      "meetings": await svc.meetings.count()}))
+    await svc.close()
+
+asyncio.run(main())
+"""
+
+
+async def run(workdir: Path) -> dict[str, float]:
+    db_path = workdir / "search.db"
+    services = await Services.open(Config(db_path=str(db_path)), FakeClock(BASE))
+    started = time.perf_counter()
+    await services.meetings.add_many(demo_meetings(COUNT, seed=7))
+    load_s = time.perf_counter() - started
+
+    started = time.perf_counter()
+    await services.meetings.ensure_occurrences(BASE - timedelta(days=1), BASE + timedelta(days=8))
+    materialise_s = time.perf_counter() - started
+
+    rng = random.Random(2026)
+    queries = make_queries(rng)
+    search: MeetingSearch = services.search
+    for q, at in queries[:20]:  # warm the caches
+        await search.search(q, at)
+    timings = []
+    for q, at in queries:
+        t0 = time.perf_counter()
+        await search.search(q, at)
+        timings.append((time.perf_counter() - t0) * 1000)
+
+    meetings = await services.meetings.list_meetings()
+    sample = rng.sample(range(len(queries)), NAIVE_QUERIES)
+    naive_ms, ours_ms = [], []
+    for i in sample:
+        q, at = queries[i]
+        t0 = time.perf_counter()
+        naive_search(meetings, q, at)
+        naive_ms.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        await search.search(q, at)
+        ours_ms.append((time.perf_counter() - t0) * 1000)
+    del meetings
+    await services.close()
+
+    proc = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-c", RSS_SCRIPT, str(db_path)],
+        capture_output=True, text=True, check=True,
+    )
+    rss = json.loads(proc.stdout.strip().splitlines()[-1])
+    return {
+        "search_p50_ms": round(percentile(timings, 50), 3),
+        "search_p95_ms": round(percentile(timings, 95), 3),
+        "search_p99_ms": round(percentile(timings, 99), 3),
+        "search_naive_p50_ms": round(statistics.median(naive_ms), 1),
+        "search_speedup_vs_naive": round(statistics.median(naive_ms) / statistics.median(ours_ms),
+                                         1),
+        "demo_load_100k_s": round(load_s, 2),
+        "materialise_week_100k_s": round(materialise_s, 2),
+        "rss_100k_mb": round(rss["rss_mb"], 1),
+    }
+
+
+if __name__ == "__main__":
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        print(json.dumps(asyncio.run(run(Path(tmp)))))
