@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from core.clock import Clock, SystemClock
 from core.config import Config
 from core.search import MeetingSearch
 from core.store.db import Database
 from core.store.meetings import MeetingStore
+from core.store.settings import SettingsStore
 
 
 @dataclass
@@ -18,6 +20,11 @@ class Services:
     clock: Clock
     meetings: MeetingStore
     search: MeetingSearch
+    settings: SettingsStore
+    # Each feature that stores something about a member adds a hook that deletes it.
+    forget_hooks: list[Callable[[str, str], Awaitable[dict[str, int]]]] = field(
+        default_factory=list
+    )
 
     @classmethod
     async def open(cls, config: Config, clock: Clock | None = None) -> Services:
@@ -30,7 +37,15 @@ class Services:
             clock=clock,
             meetings=meetings,
             search=MeetingSearch(meetings, clock),
+            settings=SettingsStore(db),
         )
+
+    async def forget_user(self, platform: str, user_id: str) -> dict[str, int]:
+        """Delete everything stored about one member; returns counts per kind."""
+        removed = await self.settings.forget_user(platform, user_id)
+        for hook in self.forget_hooks:
+            removed.update(await hook(platform, user_id))
+        return removed
 
     async def close(self) -> None:
         await self.db.close()

@@ -1,8 +1,9 @@
 """Translations. Every user-facing string goes through `translate(key, lang, **params)`.
 
-Catalogues are TOML files next to this module (en.toml, es.toml); tables nest keys, so
-`[meetings] none = "…"` is the key `meetings.none`. Placeholders use str.format syntax.
-To add a language, copy en.toml to xx.toml, translate every value, and add "xx" to LANGUAGES.
+Catalogues are TOML files in a folder per language (core/i18n/en/*.toml, core/i18n/es/*.toml),
+one file per feature; tables nest keys, so `[search] none = "…"` is the key `search.none`.
+Placeholders use str.format syntax. To add a language, copy the en/ folder to xx/, translate
+every value, and add "xx" to LANGUAGES and LANGUAGE_NAMES; a test checks keys and placeholders.
 """
 
 from __future__ import annotations
@@ -32,8 +33,16 @@ def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
 
 @cache
 def catalogue(lang: str) -> dict[str, str]:
-    text = resources.files("core.i18n").joinpath(f"{lang}.toml").read_text("utf-8")
-    return _flatten(tomllib.loads(text))
+    merged: dict[str, str] = {}
+    folder = resources.files("core.i18n").joinpath(lang)
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".toml"):
+            continue
+        for key, value in _flatten(tomllib.loads(entry.read_text("utf-8"))).items():
+            if key in merged:
+                raise RuntimeError(f"i18n key {key!r} defined twice in {lang}/")
+            merged[key] = value
+    return merged
 
 
 def placeholders(text: str) -> frozenset[str]:

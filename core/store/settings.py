@@ -139,3 +139,33 @@ class SettingsStore:
             "SELECT user_id, payload FROM action_state WHERE id = ?", (state_id,)
         )
         return None if row is None else (row[0], json.loads(row[1]))
+
+    async def save_pending(
+        self, platform: str, user_id: str, kind: str, payload: dict[str, Any], now: datetime
+    ) -> None:
+        """Remember what a member started (e.g. a 'near' search waiting for a location)."""
+        key = f"{kind}:{platform}:{user_id}"
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "INSERT OR REPLACE INTO action_state (id, platform, user_id, payload, created)"
+                " VALUES (?,?,?,?,?)",
+                (key, platform, user_id, json.dumps(payload), int(now.timestamp())),
+            )
+
+    async def take_pending(
+        self, platform: str, user_id: str, kind: str, max_age_seconds: int = 3600,
+        now: datetime | None = None,
+    ) -> dict[str, Any] | None:
+        key = f"{kind}:{platform}:{user_id}"
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT payload, created FROM action_state WHERE id = ?", (key,)
+            ) as cur:
+                row = await cur.fetchone()
+            if row is None:
+                return None
+            await conn.execute("DELETE FROM action_state WHERE id = ?", (key,))
+        if now is not None and int(now.timestamp()) - int(row[1]) > max_age_seconds:
+            return None
+        payload: dict[str, Any] = json.loads(row[0])
+        return payload

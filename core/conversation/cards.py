@@ -1,0 +1,76 @@
+"""Meeting → MeetingCard, in the reader's language and time zone."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from urllib.parse import quote_plus
+
+from core import types as mtypes
+from core.i18n import Translator
+from core.model import Meeting
+from core.replies import Button, MeetingCard
+from core.schedule import Occurrence, mg_weekday
+from core.timezones import get_zone
+
+
+def day_name(t: Translator, moment: datetime) -> str:
+    return t(f"days.short.{mg_weekday(moment.date())}")
+
+
+def when_text(t: Translator, occurrence: Occurrence, viewer_tz: str) -> str:
+    """'Mon 19:00 EDT' or 'Mon 19:00 EDT (Tue 00:00 BST your time)'."""
+    local = occurrence.start
+    viewer = local.astimezone(get_zone(viewer_tz))
+    text = f"{day_name(t, local)} {local:%H:%M} {local.tzname()}"
+    if viewer.utcoffset() != local.utcoffset() or viewer.tzname() != local.tzname():
+        text += " " + t("cards.your_time", when=f"{day_name(t, viewer)} {viewer:%H:%M} "
+                                                 f"{viewer.tzname()}")
+    return text
+
+
+def map_url(meeting: Meeting) -> str | None:
+    loc = meeting.location
+    if loc.latitude is not None and loc.longitude is not None:
+        return (f"https://www.openstreetmap.org/?mlat={loc.latitude:.5f}&mlon={loc.longitude:.5f}"
+                f"#map=17/{loc.latitude:.5f}/{loc.longitude:.5f}")
+    if loc.address:
+        return f"https://www.openstreetmap.org/search?query={quote_plus(loc.address)}"
+    return None
+
+
+def meeting_card(
+    t: Translator,
+    meeting: Meeting,
+    occurrence: Occurrence,
+    viewer_tz: str,
+    *,
+    at: datetime,
+    distance_km: float | None = None,
+    full: bool = False,
+    upcoming: tuple[str, ...] = (),
+    buttons: tuple[Button, ...] = (),
+) -> MeetingCard:
+    fellowship = mtypes.fellowship(meeting.fellowship)
+    attendance = meeting.attendance.value
+    return MeetingCard(
+        slug=meeting.slug,
+        name=meeting.name,
+        fellowship=fellowship.name(t.lang) if fellowship else meeting.fellowship.upper(),
+        types=tuple(mtypes.type_name(meeting.fellowship, c, t.lang) for c in meeting.types),
+        attendance=t(f"attendance.{attendance}"),
+        attendance_key=attendance,
+        start_local=occurrence.start,
+        end_local=occurrence.end,
+        start_viewer=occurrence.start.astimezone(get_zone(viewer_tz)),
+        in_progress=occurrence.in_progress(at),
+        timezone=meeting.timezone,
+        when_text=when_text(t, occurrence, viewer_tz),
+        location=meeting.location.summary() or None,
+        map_url=map_url(meeting) if meeting.location.is_specific else None,
+        join_url=meeting.online.url,
+        phone=meeting.online.phone,
+        notes=meeting.notes if full else None,
+        distance_km=distance_km,
+        upcoming=upcoming,
+        buttons=buttons,
+    )
