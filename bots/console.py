@@ -16,6 +16,7 @@ from typing import Any, TextIO
 from core.conversation.request import Attachment, GeoPoint, Request
 from core.conversation.router import Conversation
 from core.i18n import translate
+from core.render import card_fields, card_heading
 from core.replies import Button, MeetingCard, Reply
 from core.services import Services
 
@@ -32,29 +33,9 @@ def parse_input(line: str) -> tuple[str | None, str, str | None]:
 
 
 def render_card(card: MeetingCard, lang: str) -> list[str]:
-    def t(key: str, **kw: Any) -> str:
-        return translate(key, lang, **kw)
-
-    head = f"• {card.name} — {card.fellowship}"
-    if card.in_progress:
-        head += f" [{t('cards.in_progress')}]"
-    lines = [head, f"  {card.when_text}", f"  {card.attendance}"]
-    if card.types:
-        lines.append(f"  {t('cards.types')}: {', '.join(card.types)}")
-    if card.location:
-        lines.append(f"  {t('cards.where')}: {card.location}")
-    if card.distance_km is not None:
-        lines.append("  " + t("cards.distance", km=f"{card.distance_km:.1f}"))
-    if card.map_url:
-        lines.append(f"  {t('cards.map')}: {card.map_url}")
-    if card.join_url:
-        lines.append(f"  {t('cards.join')}: {card.join_url}")
-    if card.phone:
-        lines.append(f"  {t('cards.phone')}: {card.phone}")
-    if card.notes:
-        lines.append(f"  {t('cards.notes')}: {card.notes}")
-    if card.upcoming:
-        lines.append(f"  {t('cards.next_dates')}: " + "; ".join(card.upcoming))
+    lines = [f"• {card_heading(card, lang)}"]
+    for item in card_fields(card, lang):
+        lines.append(f"  {item.label}: {item.value}" if item.label else f"  {item.value}")
     lines.append(f"  id: {card.slug}")
     return lines
 

@@ -54,7 +54,9 @@ def _links() -> dict[str, str]:
         if line.startswith("L "):
             _, target, name = line.split()
             if name not in keep:
-                links[name] = target
+                links[name] = "UTC" if target == "Etc/UTC" else target
+    links["Etc/UTC"] = "UTC"
+    links.pop("UTC", None)
     # Resolve chains of links.
     for name, target in list(links.items()):
         seen = {name}

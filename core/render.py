@@ -1,0 +1,57 @@
+"""Platform-neutral pieces of rendering that every adapter shares: the labelled lines of a
+meeting card, in the reply's language. Adapters add their own markup (HTML, embeds) and
+escaping around these plain strings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.i18n import translate
+from core.replies import MeetingCard
+
+
+@dataclass(frozen=True, slots=True)
+class CardField:
+    """One labelled line of a card: label may be empty for the headline rows."""
+
+    key: str  # stable id: when, attendance, types, where, distance, map, join, phone, notes…
+    label: str
+    value: str
+    url: str | None = None
+
+
+def card_heading(card: MeetingCard, lang: str) -> str:
+    head = f"{card.name} — {card.fellowship}"
+    if card.in_progress:
+        head += f" [{translate('cards.in_progress', lang)}]"
+    return head
+
+
+def card_fields(card: MeetingCard, lang: str) -> list[CardField]:
+    """The card's content as labelled fields, in display order (plain text, unescaped)."""
+
+    def t(key: str, **params: object) -> str:
+        return translate(key, lang, **params)
+
+    fields = [
+        CardField("when", t("cards.starts"), card.when_text),
+        CardField("attendance", "", card.attendance),
+    ]
+    if card.types:
+        fields.append(CardField("types", t("cards.types"), ", ".join(card.types)))
+    if card.location:
+        fields.append(CardField("where", t("cards.where"), card.location))
+    if card.distance_km is not None:
+        fields.append(CardField("distance", "", t("cards.distance",
+                                                  km=f"{card.distance_km:.1f}")))
+    if card.map_url:
+        fields.append(CardField("map", t("cards.map"), card.map_url, url=card.map_url))
+    if card.join_url:
+        fields.append(CardField("join", t("cards.join"), card.join_url, url=card.join_url))
+    if card.phone:
+        fields.append(CardField("phone", t("cards.phone"), card.phone))
+    if card.notes:
+        fields.append(CardField("notes", t("cards.notes"), card.notes))
+    if card.upcoming:
+        fields.append(CardField("upcoming", t("cards.next_dates"), "; ".join(card.upcoming)))
+    return fields
