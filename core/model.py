@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -44,6 +45,20 @@ CONFERENCE_HOSTS = (
     "t.me",
     "chat.whatsapp.com",
 )
+
+
+def _host_of(url: str) -> str:
+    """The host of an http(s) URL, lower-case ('' if none)."""
+    rest = url.partition("://")[2]
+    host = rest.split("/", 1)[0].split("?", 1)[0].rpartition("@")[2]
+    if host.startswith("["):
+        return (urlparse(url).hostname or "").lower()
+    return host.split(":", 1)[0].lower()
+
+
+@lru_cache(maxsize=1024)
+def _is_conference_host(host: str) -> bool:
+    return any(host == h or host.endswith("." + h) for h in CONFERENCE_HOSTS)
 
 
 class Attendance(StrEnum):
@@ -95,10 +110,7 @@ class OnlineAccess:
 
     @property
     def has_known_provider(self) -> bool:
-        if not self.url:
-            return False
-        host = (urlparse(self.url).hostname or "").lower()
-        return any(host == h or host.endswith("." + h) for h in CONFERENCE_HOSTS)
+        return bool(self.url) and _is_conference_host(_host_of(self.url or ""))
 
     @property
     def is_online(self) -> bool:

@@ -246,25 +246,7 @@ class MeetingSearch:
                 [" AND ".join(f"({p})" for p in fts_parts)],
             )
         if query.near is not None:
-            lat, lon = query.near
-            dlat = query.radius_km / 111.0
-            coslat = max(1e-6, math.cos(math.radians(lat)))
-            dlon = query.radius_km / (111.320 * coslat)
-            sub = "SELECT id FROM meetings WHERE latitude BETWEEN ? AND ?"
-            sub_params: list[object] = [lat - dlat, lat + dlat]
-            if dlon < 180:
-                sub += " AND longitude BETWEEN ? AND ?"
-                sub_params += [lon - dlon, lon + dlon]
-            if query.radius_km <= 300:
-                # Equirectangular distance: exact enough at city scale, and plain arithmetic.
-                sub += (" AND ((latitude - ?) * (latitude - ?) + (longitude - ?) * (longitude - ?)"
-                        " * ?) * 12387.0 <= ?")
-                sub_params += [lat, lat, lon, lon, coslat * coslat, query.radius_km ** 2]
-            else:
-                await self._ensure_functions()
-                sub += " AND distance_km(latitude, longitude, ?, ?) <= ?"
-                sub_params += [lat, lon, query.radius_km]
-            await self._restrict(where, params, sub, sub_params)
+            await self._near(query, where, params)
 
         sql = (
             "SELECT o.meeting_id, o.start_utc, o.end_utc FROM occurrences o WHERE "
@@ -304,6 +286,46 @@ class MeetingSearch:
         if query.near is not None:
             hits.sort(key=lambda h: (h.occurrence.start, h.distance_km or 0.0))
         return SearchResult(query, at, hits, has_more=len(ordered) > query.offset + query.limit)
+
+    async def _near(self, query: MeetingQuery, where: list[str], params: list[object]) -> None:
+        """Within radius_km of a point. Few meetings there: look them up by id; many: test
+        each occurrence's copied coordinates while scanning by time."""
+        assert query.near is not None
+        lat, lon = query.near
+        dlat = query.radius_km / 111.0
+        coslat = max(1e-6, math.cos(math.radians(lat)))
+        dlon = query.radius_km / (111.320 * coslat)
+
+        def condition(prefix: str) -> tuple[str, list[object]]:
+            sql = f"{prefix}latitude BETWEEN ? AND ?"
+            values: list[object] = [lat - dlat, lat + dlat]
+            if dlon < 180:
+                sql += f" AND {prefix}longitude BETWEEN ? AND ?"
+                values += [lon - dlon, lon + dlon]
+            if query.radius_km <= 300:
+                # Equirectangular distance: exact enough at city scale, plain arithmetic.
+                sql += (f" AND (({prefix}latitude - ?) * ({prefix}latitude - ?)"
+                        f" + ({prefix}longitude - ?) * ({prefix}longitude - ?) * ?)"
+                        " * 12387.0 <= ?")
+                values += [lat, lat, lon, lon, coslat * coslat, query.radius_km ** 2]
+            else:
+                sql += f" AND distance_km({prefix}latitude, {prefix}longitude, ?, ?) <= ?"
+                values += [lat, lon, query.radius_km]
+            return sql, values
+
+        if query.radius_km > 300:
+            await self._ensure_functions()
+        sub_sql, sub_params = condition("")
+        rows = await self.store.db.fetchall(
+            f"SELECT id FROM meetings WHERE {sub_sql} LIMIT {SELECTIVE_IDS + 1}", sub_params
+        )
+        if len(rows) <= SELECTIVE_IDS:
+            ids = [int(r[0]) for r in rows] or [-1]
+            where.append(f"o.meeting_id IN ({','.join(map(str, ids))})")
+        else:
+            scan_sql, scan_params = condition("o.")
+            where.append(scan_sql)
+            params.extend(scan_params)
 
     async def _restrict(
         self, where: list[str], params: list[object], subquery: str, sub_params: list[object]

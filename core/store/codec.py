@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import fields
 from datetime import datetime, time
+from operator import attrgetter
 from typing import Any
 
 from core.model import Attendance, Location, Meeting, OnlineAccess
 
 _LOCATION_FIELDS = tuple(f.name for f in fields(Location))
 _ONLINE_FIELDS = tuple(f.name for f in fields(OnlineAccess))
+_location_values = attrgetter(*_LOCATION_FIELDS)
+_online_values = attrgetter(*_ONLINE_FIELDS)
 _PLAIN_FIELDS = ("slug", "name", "fellowship", "timezone", "notes", "group", "url", "source",
                  "source_ref", "community", "sequence")
 
@@ -28,10 +31,14 @@ def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
         data["attendance_option"] = meeting.attendance_option.value
     location = {
         key: value
-        for key in _LOCATION_FIELDS
-        if (value := getattr(meeting.location, key)) is not None and value is not False
+        for key, value in zip(_LOCATION_FIELDS, _location_values(meeting.location), strict=True)
+        if value is not None and value is not False
     }
-    online = {key: value for key in _ONLINE_FIELDS if (value := getattr(meeting.online, key))}
+    online = {
+        key: value
+        for key, value in zip(_ONLINE_FIELDS, _online_values(meeting.online), strict=True)
+        if value
+    }
     if location:
         data["location"] = location
     if online:

@@ -9,6 +9,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from typing import Any
 
 import aiosqlite
@@ -42,14 +43,18 @@ def fold(text: str) -> str:
 
 def meeting_tags(meeting: Meeting, attendance: Attendance | None = None) -> str:
     """Space-padded tokens for cheap instr() filters: concepts, t:CODE, f:FELLOWSHIP, a:ATT."""
-    attendance = attendance or meeting.attendance
-    tokens = set(mtypes.concepts_for(meeting.fellowship, meeting.types))
+    return _tags(meeting.fellowship, meeting.types, attendance or meeting.attendance)
+
+
+@lru_cache(maxsize=4096)
+def _tags(fellowship: str, types: tuple[str, ...], attendance: Attendance) -> str:
+    tokens = set(mtypes.concepts_for(fellowship, types))
     if attendance in (Attendance.ONLINE, Attendance.HYBRID):
         tokens.add("online")
     if attendance in (Attendance.IN_PERSON, Attendance.HYBRID):
         tokens.add("in-person")
-    tokens.update(f"t:{code}" for code in meeting.types)
-    tokens.add(f"f:{meeting.fellowship}")
+    tokens.update(f"t:{code}" for code in types)
+    tokens.add(f"f:{fellowship}")
     tokens.add(f"a:{attendance.value}")
     return " " + " ".join(sorted(tokens)) + " "
 
@@ -111,14 +116,15 @@ class WeekExpander:
 
 def occurrence_rows(
     meeting_id: int, meeting: Meeting, community: str, tags: str, weeks: Iterable[int]
-) -> list[tuple[int, int, int, str, str]]:
+) -> list[tuple[int, int, int, str, str, float | None, float | None]]:
     mask = _days_mask(meeting.days)
     start_min = meeting.start.hour * 60 + meeting.start.minute
     end_min = meeting.end.hour * 60 + meeting.end.minute
     rows = []
     for week in weeks:
         for s, e in WeekExpander(week).expand(mask, start_min, end_min, meeting.timezone):
-            rows.append((meeting_id, s, e, community, tags))
+            rows.append((meeting_id, s, e, community, tags, meeting.location.latitude,
+                         meeting.location.longitude))
     return rows
 
 
@@ -276,10 +282,10 @@ class MeetingStore:
             )
             weeks = await self.materialised_weeks()
             if weeks:
-                occ: list[tuple[int, int, int, str, str]] = []
+                occ: list[tuple[int, int, int, str, str, float | None, float | None]] = []
                 for i, m in enumerate(chunk):
                     occ += occurrence_rows(first + i, m, m.community or "", meeting_tags(m), weeks)
-                await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?)", occ)
+                await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?,?,?)", occ)
         self._max_duration = None
         return len(chunk)
 
@@ -304,7 +310,7 @@ class MeetingStore:
             _place(m),
             m.updated.astimezone(UTC).isoformat(),
             m.sequence,
-            json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True),
+            json.dumps(data, ensure_ascii=False, separators=(",", ":")),
         )
 
     @staticmethod
@@ -324,7 +330,7 @@ class MeetingStore:
         weeks = await self.materialised_weeks()
         if weeks:
             await conn.executemany(
-                "INSERT INTO occurrences VALUES (?,?,?,?,?)",
+                "INSERT INTO occurrences VALUES (?,?,?,?,?,?,?)",
                 occurrence_rows(m.id, m, m.community or "", meeting_tags(m), weeks),
             )
         self._max_duration = None
@@ -350,17 +356,18 @@ class MeetingStore:
             if not missing:
                 return
             rows = await self.db.fetchall(
-                "SELECT id, community, tags, days, start_min, end_min, timezone FROM meetings"
+                "SELECT id, community, tags, days, start_min, end_min, timezone, latitude,"
+                " longitude FROM meetings"
             )
             async with self.db.transaction() as conn:
                 for week in missing:
                     expander = WeekExpander(week)
                     batch = [
-                        (r[0], s, e, r[1], r[2])
+                        (r[0], s, e, r[1], r[2], r[7], r[8])
                         for r in rows
                         for s, e in expander.expand(r[3], r[4], r[5], r[6])
                     ]
-                    await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?)", batch)
+                    await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?,?,?)", batch)
                     await conn.execute("INSERT INTO occurrence_weeks (week) VALUES (?)", (week,))
             have.update(missing)
 

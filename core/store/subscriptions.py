@@ -356,6 +356,17 @@ class SubscriptionStore:
             [(sub_id, key, status.value, ts) for sub_id, key, status in items],
         )
 
+    async def finish(self, conn: aiosqlite.Connection,
+                     items: Iterable[tuple[int, str, DeliveryStatus]], now: datetime) -> None:
+        """Record the outcome of a send over its 'sending' row. An UPDATE, so a subscription
+        deleted while its message was in flight simply has nothing left to update."""
+        ts = int(now.timestamp())
+        await conn.executemany(
+            "UPDATE deliveries SET status = ?, updated_utc = ? WHERE subscription_id = ? "
+            "AND local_date = ?",
+            [(status.value, ts, sub_id, key) for sub_id, key, status in items],
+        )
+
     async def advance(self, conn: aiosqlite.Connection,
                       items: Iterable[tuple[Schedule, int, int | None, str | None]]) -> None:
         """Move claimed rows on, each only if it still has the schedule it was claimed with

@@ -39,6 +39,8 @@ CREATE TABLE occurrences (
     end_utc       INTEGER NOT NULL,
     community     TEXT NOT NULL,
     tags          TEXT NOT NULL,
+    latitude      REAL,                          -- copied from the meeting for "near" scans
+    longitude     REAL,
     PRIMARY KEY (start_utc, meeting_id)          -- clustered by time: range scans are sequential
 ) WITHOUT ROWID;
 CREATE INDEX occurrences_meeting ON occurrences (meeting_id);
