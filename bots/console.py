@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -16,6 +17,7 @@ from typing import Any, TextIO
 from core.conversation.request import Attachment, GeoPoint, Request
 from core.conversation.router import Conversation
 from core.i18n import translate
+from core.outbound import Address, OutboundMessage, SendResult
 from core.render import card_fields, card_heading
 from core.replies import Button, MeetingCard, Reply
 from core.services import Services
@@ -172,6 +174,24 @@ async def chat(services: Services, session: ConsoleSession, out: TextIO = sys.st
                 target = Path(file.filename).name
                 await asyncio.to_thread(Path(target).write_bytes, file.data)
             out.write(render(reply)[0])
+
+
+class ConsoleTransport:
+    """Deliveries (daily reflections, reminders) for console subscribers: printed."""
+
+    platform = PLATFORM
+
+    def __init__(self, out: TextIO = sys.stdout) -> None:
+        self.out = out
+        self.compose: Callable[[OutboundMessage], Awaitable[Reply]] | None = None
+
+    async def send(self, address: Address, message: OutboundMessage) -> SendResult:
+        if self.compose is None:
+            return SendResult.failed("no_composer")
+        reply = await self.compose(message)
+        self.out.write("\n" + render(reply)[0] + "> ")
+        self.out.flush()
+        return SendResult.ok()
 
 
 def dump_json(reply: Reply | None) -> str:

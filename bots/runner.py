@@ -12,7 +12,10 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Protocol
 
+from core.conversation.outbound import OutboundComposer
+from core.delivery import DeliveryEngine
 from core.demo import demo_meetings
+from core.outbound import Transport
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -70,10 +73,29 @@ ADAPTERS: tuple[tuple[str, str], ...] = (
 )
 # Background components that exist once their feature is installed: factory(services).
 BACKGROUND: tuple[str, ...] = (
-    "core.delivery:build_component",
     "calendars.feeds:build_component",
     "calendars.server:build_component",
 )
+
+
+class Delivery:
+    """The delivery engine as a runner component, fed by every adapter's transport."""
+
+    name = "delivery"
+
+    def __init__(self, services: Services, transports: dict[str, Transport]) -> None:
+        composer = OutboundComposer(services)
+        for transport in transports.values():
+            transport.compose = composer  # type: ignore[attr-defined]
+        self.engine = DeliveryEngine(services.db, services.clock, transports, services.config,
+                                     services.reflections, meetings=services.meetings)
+        services.subscriptions.on_change = self.engine.wake
+
+    async def start(self) -> None:
+        await self.engine.start()
+
+    async def stop(self) -> None:
+        await self.engine.stop()
 
 
 def _load(path: str) -> Callable[..., Component] | None:
@@ -97,10 +119,15 @@ async def prepare(services: Services) -> None:
         log.warning("empty database: loaded %d fictional demo meetings", added)
 
 
-async def run(services: Services, *, console: Callable[[], Coroutine[Any, Any, None]] | None = None
-              ) -> int:
+async def run(
+    services: Services,
+    *,
+    console: Callable[[], Coroutine[Any, Any, None]] | None = None,
+    console_transport: Transport | None = None,
+) -> int:
     await prepare(services)
     components: list[Component] = [Maintenance(services)]
+    transports: dict[str, Transport] = {}
     adapters = 0
     for env, path in ADAPTERS:
         token = os.environ.get(env)
@@ -110,8 +137,15 @@ async def run(services: Services, *, console: Callable[[], Coroutine[Any, Any, N
         if factory is None:
             log.error("%s is set but that adapter is not installed", env)
             continue
-        components.append(factory(services, token))
+        adapter = factory(services, token)
+        components.append(adapter)
+        transport: Transport | None = getattr(adapter, "transport", None)
+        if transport is not None:
+            transports[transport.platform] = transport
         adapters += 1
+    if adapters == 0 and console_transport is not None:
+        transports[console_transport.platform] = console_transport
+    components.append(Delivery(services, transports))
     for path in BACKGROUND:
         factory = _load(path)
         if factory is not None:

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 
 from core.clock import Clock, SystemClock
 from core.config import Config
+from core.reflections import Pack, pack_from_config
 from core.search import MeetingSearch
 from core.store.db import Database
 from core.store.meetings import MeetingStore
 from core.store.settings import SettingsStore
+from core.subscriptions import Subscriptions
 
 
 @dataclass
@@ -21,6 +23,8 @@ class Services:
     meetings: MeetingStore
     search: MeetingSearch
     settings: SettingsStore
+    reflections: Pack
+    subscriptions: Subscriptions
     # Each feature that stores something about a member adds a hook that deletes it.
     forget_hooks: list[Callable[[str, str], Awaitable[dict[str, int]]]] = field(
         default_factory=list
@@ -31,14 +35,19 @@ class Services:
         clock = clock or SystemClock()
         db = await Database.open(config.db_path)
         meetings = MeetingStore(db)
-        return cls(
+        config_dir = config.path.parent if config.path else None
+        services = cls(
             config=config,
             db=db,
             clock=clock,
             meetings=meetings,
             search=MeetingSearch(meetings, clock),
             settings=SettingsStore(db),
+            reflections=pack_from_config(config.raw, config_dir),
+            subscriptions=Subscriptions(db, clock, meetings=meetings),
         )
+        services.forget_hooks.append(services.subscriptions.forget_user)
+        return services
 
     async def forget_user(self, platform: str, user_id: str) -> dict[str, int]:
         """Delete everything stored about one member; returns counts per kind."""

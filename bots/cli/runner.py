@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from bots.console import ConsoleSession, chat
+from bots.console import ConsoleSession, ConsoleTransport, chat
 from bots.runner import run
 from core.services import Services
 
@@ -18,4 +18,4 @@ async def run_cmd(args: argparse.Namespace, services: Services) -> int:
     async def console() -> None:
         await chat(services, ConsoleSession(services))
 
-    return await run(services, console=console)
+    return await run(services, console=console, console_transport=ConsoleTransport())

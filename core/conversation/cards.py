@@ -74,3 +74,11 @@ def meeting_card(
         upcoming=upcoming,
         buttons=buttons,
     )
+
+
+def card_buttons_for_reminder(t: Translator, meeting: Meeting) -> tuple[Button, ...]:
+    """A reminder links straight to the meeting: its join link, or its map."""
+    if meeting.online.url:
+        return (Button(t("cards.join"), url=meeting.online.url),)
+    url = map_url(meeting)
+    return (Button(t("cards.map"), url=url),) if url else ()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from core.conversation.request import Request
@@ -55,5 +56,5 @@ class Context:
         return Reply(lang=self.lang, blocks=[self.t(key, **params)], error=True,
                      private=True)
 
-    def now(self) -> Any:
+    def now(self) -> datetime:
         return self.services.clock.now()

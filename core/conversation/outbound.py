@@ -1,0 +1,52 @@
+"""Unprompted messages (daily reflection, meeting reminder, milestone) → a Reply, so every
+platform's transport shows them with its usual renderer."""
+
+from __future__ import annotations
+
+from core.conversation.cards import card_buttons_for_reminder, meeting_card
+from core.conversation.reflections import reflection_reply
+from core.i18n import Translator
+from core.outbound import MessageKind, OutboundMessage
+from core.replies import Reply
+from core.schedule import current_occurrence, next_occurrences
+from core.services import Services
+
+
+class OutboundComposer:
+    """`await composer(message) -> Reply`; shared by every adapter's transport."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    async def __call__(self, message: OutboundMessage) -> Reply:
+        t = Translator(message.language)
+        if message.kind is MessageKind.REFLECTION:
+            assert message.reflection is not None
+            reply = reflection_reply(t.lang, message.reflection, message.local_date, t)
+            reply.blocks.append(t("reflection.unsubscribe_hint"))
+            return reply
+        if message.kind is MessageKind.REMINDER:
+            return await self._reminder(message, t)
+        return self._milestone(message, t)
+
+    async def _reminder(self, message: OutboundMessage, t: Translator) -> Reply:
+        meeting = (await self.services.meetings.get(message.meeting_slug)
+                   if message.meeting_slug else None)
+        if meeting is None:
+            return Reply(lang=t.lang, blocks=[t("remind.meeting_gone")])
+        start = message.occurrence_start or self.services.clock.now()
+        occurrence = current_occurrence(meeting, start) or next_occurrences(meeting, start, 1)[0]
+        card = meeting_card(t, meeting, occurrence, message.timezone, at=self.services.clock.now(),
+                            buttons=card_buttons_for_reminder(t, meeting))
+        return Reply(lang=t.lang, title=t("remind.title", name=meeting.name,
+                                          minutes=message.minutes_before or 0),
+                     cards=[card], blocks=[t("remind.footer")])
+
+    @staticmethod
+    def _milestone(message: OutboundMessage, t: Translator) -> Reply:
+        milestone = message.milestone
+        label = t(f"sobriety.milestone.{milestone.unit}", count=milestone.count) if milestone \
+            else t("sobriety.days", days=message.sober_days or 0)
+        return Reply(lang=t.lang, title=t("sobriety.milestone_title", milestone=label),
+                     blocks=[t("sobriety.milestone_body", days=message.sober_days or 0)],
+                     private=True)
