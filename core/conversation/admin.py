@@ -95,4 +95,5 @@ async def remove_meeting(ctx: Context) -> Reply:
         return ctx.error("admin.remove_usage")
     if not await ctx.services.meetings.remove(slug, ctx.request.community):
         return ctx.error("admin.not_ours", slug=slug[:64])
+    await ctx.services.subscriptions.refresh_reminders(slug)  # reminders for it end
     return Reply(lang=ctx.lang, blocks=[ctx.t("admin.removed", slug=slug)])
