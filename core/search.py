@@ -187,7 +187,10 @@ class MeetingSearch:
             return max(lo, at), hi, True  # the rest of today, plus what is running
         return lo, hi, False
 
-    async def _search(self, query: MeetingQuery, at: datetime) -> SearchResult:
+    async def _conditions(
+        self, query: MeetingQuery, at: datetime
+    ) -> tuple[list[str], list[object]] | None:
+        """SQL conditions over `occurrences o` for a query (None: nothing can match)."""
         start, end, include_running = self.window(query, at)
         max_duration = await self.store.max_duration_seconds() + 3600
         scan_from = start - timedelta(seconds=max_duration) if include_running else start
@@ -221,7 +224,7 @@ class MeetingSearch:
         if query.time_of_day:
             ranges = self._time_of_day_ranges(query, scan_from, end)
             if not ranges:
-                return SearchResult(query, at)
+                return None
             params[0], params[1] = ranges[0][0], ranges[-1][1]
             if len(ranges) > 1:
                 where.append("(" + " OR ".join("(o.start_utc >= ? AND o.start_utc < ?)"
@@ -247,7 +250,35 @@ class MeetingSearch:
             )
         if query.near is not None:
             await self._near(query, where, params)
+        return where, params
 
+    async def matching_meetings(self, query: MeetingQuery, at: datetime | None = None
+                                ) -> list[Meeting]:
+        """Every meeting matching the query's filters once, ignoring paging (for calendar
+        exports), in order of next start. With `upcoming` that is every meeting held in
+        the next 7 days, which for weekly meetings is all of them."""
+        query = query.validated()
+        at = (at or self.clock.now()).astimezone(UTC)
+        conditions = await self._conditions(query, at)
+        if conditions is None:
+            return []
+        where, params = conditions
+        rows = await self.store.db.fetchall(
+            "SELECT o.meeting_id, min(o.start_utc) AS first FROM occurrences o WHERE "
+            + " AND ".join(where) + " GROUP BY o.meeting_id ORDER BY first, o.meeting_id",
+            params,
+        )
+        ids = [int(r[0]) for r in rows]
+        found: dict[int, Meeting] = {}
+        for i in range(0, len(ids), 900):  # SQLite's bound-parameter limit
+            found.update(await self.store.get_many(ids[i : i + 900]))
+        return [found[i] for i in ids if i in found]
+
+    async def _search(self, query: MeetingQuery, at: datetime) -> SearchResult:
+        conditions = await self._conditions(query, at)
+        if conditions is None:
+            return SearchResult(query, at)
+        where, params = conditions
         sql = (
             "SELECT o.meeting_id, o.start_utc, o.end_utc FROM occurrences o WHERE "
             + " AND ".join(where)

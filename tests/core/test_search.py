@@ -173,3 +173,14 @@ def test_type_filters_map_words_and_codes() -> None:
     assert parse_type_filters(["W"])[0] == ("women",)
     with pytest.raises(ValidationError):
         parse_type_filters(["not-a-type"])
+
+
+async def test_matching_meetings_lists_each_meeting_once(seeded: Services) -> None:
+    at = utc(2026, 6, 3, 4)
+    everything = await seeded.search.matching_meetings(MeetingQuery(), at)
+    slugs = [m.slug for m in everything]
+    assert len(slugs) == len(set(slugs)) == 6  # all active global meetings, once each
+    women = await seeded.search.matching_meetings(MeetingQuery(concepts=("women",)), at)
+    assert [m.slug for m in women] == ["boston-women", "online-spanish"]
+    scoped = await seeded.search.matching_meetings(MeetingQuery(community="discord:1"), at)
+    assert "server-only" in [m.slug for m in scoped]
