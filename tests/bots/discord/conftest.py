@@ -35,3 +35,75 @@ async def make_harness(fake_discord: FakeDiscord) -> AsyncIterator[MakeHarness]:
     yield make
     for harness in reversed(harnesses):
         await harness.close()
+
+
+# --------------------------------------------------------------------------- stepbot's bot
+
+from bots.discord.bot import StepbotClient, build_bot  # noqa: E402
+from core.conversation.request import Request  # noqa: E402
+from core.model import Location, OnlineAccess, build_meeting  # noqa: E402
+from core.services import Services  # noqa: E402
+
+ZOOM = OnlineAccess(url="https://zoom.us/j/123")
+BOSTON = Location(
+    address="1 Example Street, Boston", city="Boston", latitude=42.35, longitude=-71.08
+)
+
+
+async def add_meeting(services: Services, slug: str, **kw: Any) -> None:
+    values: dict[str, Any] = dict(
+        name=slug.replace("-", " ").title(),
+        fellowship="aa",
+        days=["wednesday"],
+        start="19:00",
+        timezone="America/New_York",
+        location=BOSTON,
+        slug=slug,
+    )
+    values.update(kw)
+    await services.meetings.add(build_meeting(**values))
+
+
+@pytest.fixture
+async def seeded(services: Services) -> Services:
+    """Twelve Wednesday-evening meetings in Boston (the fake clock is Wednesday 11:00 there)."""
+    for hour in range(12):
+        await add_meeting(
+            services, f"evening-{hour:02d}", start=f"{12 + hour // 2}:{hour % 2 * 30:02d}"
+        )
+    await add_meeting(
+        services,
+        "women-online",
+        types=["W"],
+        location=Location(),
+        online=ZOOM,
+        start="20:00",
+        notes="Bring a friend",
+    )
+    await add_meeting(services, "spanish-group", types=["S"], start="21:00")
+    return services
+
+
+@pytest.fixture
+def bot(services: Services) -> StepbotClient:
+    return build_bot(services)
+
+
+@pytest.fixture
+def requests(bot: StepbotClient) -> list[Request]:
+    """Every Request the bot hands to the conversation, in order."""
+    seen: list[Request] = []
+    conversation = bot.stepbot.conversation
+    original = conversation.handle
+
+    async def spy(request: Request) -> Any:
+        seen.append(request)
+        return await original(request)
+
+    conversation.handle = spy  # type: ignore[method-assign]
+    return seen
+
+
+@pytest.fixture
+async def h(make_harness: MakeHarness, bot: StepbotClient) -> DiscordHarness:
+    return await make_harness(bot)
