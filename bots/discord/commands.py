@@ -23,6 +23,7 @@ from bots.discord import autocomplete as ac
 from bots.discord.interactions import Bridge
 from bots.discord.translator import ui_text
 from core.conversation.request import Attachment
+from core.conversation.router import register_command_labels
 from core.i18n import translate
 from core.replies import Reply
 
@@ -98,6 +99,22 @@ def pairs(values: dict[str, str | None]) -> str:
 
 def present(**options: Any) -> dict[str, str]:
     return {k: str(v) for k, v in options.items() if v is not None and str(v).strip()}
+
+
+# How help should name the core's commands on Discord (None: no such command here).
+COMMAND_LABELS: dict[str, str | None] = {
+    "start": None,
+    "meetings": "/meetings find",
+    "now": "/meetings now",
+    "today": "/meetings today",
+    "tomorrow": "/meetings tomorrow",
+    "meeting": "/meeting show",
+    "settings": "/settings show",
+    "addmeeting": "/meetings-admin add",
+    "removemeeting": "/meetings-admin remove",
+    "subscribe": "/subscribe me",
+}
+register_command_labels("discord", COMMAND_LABELS)
 
 
 def build_commands(bridge: Bridge) -> list[AppCommand]:

@@ -83,6 +83,7 @@ class Bridge:
             community_id=str(guild_id) if guild_id is not None else None,
             locale=interaction.locale.value if interaction.locale else None,
             is_admin=is_admin(interaction),
+            local_times=True,  # <t:…> timestamps show every reader their own time
             **fields,
         )
 

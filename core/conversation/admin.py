@@ -52,9 +52,12 @@ def parse_pairs(text: str) -> dict[str, str]:
 @command("addmeeting", aliases=("agregarreunion", "nuevareunion"), admin=True, order=80)
 async def add_meeting(ctx: Context) -> Reply:
     t = ctx.t
-    if not ctx.request.args.strip():
+    if not ctx.request.args.strip() and not ctx.request.options:
         return Reply(lang=ctx.lang, blocks=[t("admin.add_usage")], private=True)
-    values = parse_pairs(ctx.request.args)
+    if ctx.request.options:  # structured options (slash commands) keep ';' inside values
+        values = {_KEYS[k]: v for k, v in ctx.request.options.items() if k in _KEYS}
+    else:
+        values = parse_pairs(ctx.request.args)
     for required in ("name", "day", "time"):
         if not values.get(required):
             raise ValidationError(required, "missing", key="admin.missing_field", name=required)

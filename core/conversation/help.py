@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.conversation.context import Context
-from core.conversation.router import command, listed_commands
+from core.conversation.router import command, command_label, listed_commands
 from core.replies import Button, Reply
 
 DEFAULT_HELPLINES = "us"
@@ -19,10 +19,12 @@ async def start(ctx: Context) -> Reply:
 @command("help", aliases=("ayuda", "h", "commands", "comandos"), order=1)
 async def help_(ctx: Context) -> Reply:
     t = ctx.t
-    lines = [f"/{spec.name} — {t(f'commands.{spec.name}')}" for spec in listed_commands()
-             if not spec.admin]
-    admin_lines = [f"/{spec.name} — {t(f'commands.{spec.name}')}" for spec in listed_commands()
-                   if spec.admin]
+    platform = ctx.request.platform
+    labelled = [(spec, command_label(platform, spec.name)) for spec in listed_commands()]
+    lines = [f"{label} — {t(f'commands.{spec.name}')}" for spec, label in labelled
+             if label and not spec.admin]
+    admin_lines = [f"{label} — {t(f'commands.{spec.name}')}" for spec, label in labelled
+                   if label and spec.admin]
     blocks = [t("help.intro"), "\n".join(lines)]
     if admin_lines and (ctx.request.is_admin or ctx.request.is_private):
         blocks.append(t("help.admin_title") + "\n" + "\n".join(admin_lines))

@@ -114,7 +114,7 @@ async def render_results(
         reply.blocks.append(t("search.widen"))
         reply.buttons.append([Button(t("search.button_all_upcoming"), action="cmd:meetings")])
         return reply
-    if not ctx.has_personal_zone and query.offset == 0:
+    if not ctx.has_personal_zone and query.offset == 0 and not ctx.request.local_times:
         reply.blocks.append(t("search.times_in", zone=query.viewer_tz))
     for hit in result.hits:
         assert hit.meeting.id is not None

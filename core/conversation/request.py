@@ -40,6 +40,9 @@ class Request:
     action: str | None = None
     thread_id: str | None = None
     timezone: str | None = None  # an explicit zone for this request only (console --tz)
+    # The platform shows each reader meeting times in their own zone (Discord <t:…>), so a
+    # note about which zone the times are in is not needed.
+    local_times: bool = False
     options: dict[str, str] = field(default_factory=dict)  # structured options (slash commands)
 
     @property

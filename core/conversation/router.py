@@ -90,6 +90,20 @@ def on_attachment(fn: F) -> F:
     return fn
 
 
+# How each platform spells a command when it differs from '/name' (Discord groups commands:
+# '/meetings now'); None hides it there (no /start on Discord). Adapters register these.
+_LABELS: dict[str, dict[str, str | None]] = {}
+
+
+def register_command_labels(platform: str, labels: dict[str, str | None]) -> None:
+    _LABELS.setdefault(platform, {}).update(labels)
+
+
+def command_label(platform: str, name: str) -> str | None:
+    labels = _LABELS.get(platform, {})
+    return labels[name] if name in labels else f"/{name}"
+
+
 def load_commands() -> None:
     for module in COMMAND_MODULES:
         try:

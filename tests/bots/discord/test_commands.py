@@ -4,6 +4,7 @@ allowed_mentions)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -443,3 +444,9 @@ async def test_every_command_answers_in_the_members_language(
         assert result.responded, name
         assert_safe(answer(result))
         assert replies and all(r is not None and r.lang == expected for r in replies), name
+
+
+async def test_help_names_commands_as_discord_does(h) -> None:  # type: ignore[no-untyped-def]
+    done = await h.invoke("help")
+    text = json.dumps(done.callback.json)
+    assert "/meetings now" in text and "/start" not in text
