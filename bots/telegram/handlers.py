@@ -38,6 +38,7 @@ from core.conversation.context import Context
 from core.conversation.request import Attachment, GeoPoint, Request
 from core.conversation.router import Conversation, error_reply, resolve_command
 from core.errors import ValidationError
+from core.i18n import translate
 from core.outbound import Address
 from core.replies import Button, Reply
 from core.services import Services
@@ -379,7 +380,8 @@ class TelegramHandlers:
     async def respond(self, message: Message, request: Request, reply: Reply) -> None:
         private_chat = request.is_private
         if reply.continue_in_private and not private_chat and self.bot_username:
-            button = Button(f"💬 @{self.bot_username}", url=self.deep_link(request))
+            label = translate("privacy.button_continue", reply.lang, bot=self.bot_username)
+            button = Button(label, url=self.deep_link(request))
             reply = replace(reply, buttons=[*reply.buttons, [button]])
         await self._with_retry(
             lambda: self.transport.deliver(
@@ -400,6 +402,7 @@ class TelegramHandlers:
                 "file",
                 f"the file is larger than the limit of {limit:,} bytes",
                 key="error.import_too_big",
+                megabytes=f"{limit / 1_000_000:g}",
             ),
         )
 
