@@ -1,0 +1,628 @@
+"""iCalendar (RFC 5545) → weekly meetings, with the pitfalls of real exports (FORMATS.md §4).
+
+- Bytes go to icalendar (a UTF-8 BOM is dropped first); BEGIN/END lines are checked before,
+  because icalendar silently drops a component that is never closed: a file cut short is an
+  error, an event missing its END line in the middle of a file is closed with a warning.
+- Google: X-WR-TIMEZONE for UTC or floating times (BYDAY follows the date shift), series split
+  by "this and following" edits (``UID_R20240105T190000``: one meeting, the part in effect
+  now), RECURRENCE-ID overrides and EXDATEs (single occurrences: the weekly rule stands),
+  STATUS:CANCELLED.
+- Outlook/Exchange: Windows zone names, Outlook display names, quoted TZIDs with commas, a
+  VTIMEZONE with a made-up name (matched to an IANA zone by its offsets), none at all.
+- A TZID with no definition is reported, never read as floating time.
+- Only weekly series become meetings (BYDAY lists, INTERVAL=1; a daily series is a meeting on
+  every day). Monthly, every-other-week, one-off and all-day events and series that ended
+  are reported as skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from icalendar import Calendar, Component, Timezone
+
+from calendars import tolerant as tol
+from calendars.errors import InvalidImport, SkipRecord
+from calendars.records import ImportContext, ParseResult, Record
+from calendars.zones import known_zone, zone_matching
+from core.errors import ValidationError
+from core.model import Location, Meeting, OnlineAccess, build_meeting
+from core.schedule import mg_weekday
+from core.timezones import get_zone
+
+FORMAT = "ics"
+_SPLIT_UID = re.compile(r"^(?P<base>.+?)_R\d{8}(?:T\d{6}Z?)?(?P<domain>@.*)?$")
+_BYDAY = re.compile(r"^([+-]?\d{1,2})?(SU|MO|TU|WE|TH|FR|SA)$")
+_ICS_DAYS = {"SU": 0, "MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6}
+_LINK_RE = re.compile(r"https?://[^\s<>\"')\]]+", re.I)
+_UNSUPPORTED_PARTS = (
+    "BYMONTH",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYSETPOS",
+    "BYHOUR",
+    "BYMINUTE",
+    "BYSECOND",
+)
+_LEAF_COMPONENTS = {"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"}
+_MAX_COUNT_WALK = 5000
+# LOCATION values that name a video service, not a place.
+_ONLINE_WORDS = {
+    "zoom",
+    "zoom meeting",
+    "online",
+    "virtual",
+    "online meeting",
+    "google meet",
+    "meet",
+    "teams",
+    "microsoft teams",
+    "skype",
+    "webex",
+    "jitsi",
+    "phone",
+    "conference call",
+    "discord",
+    "en linea",
+    "en línea",
+    "virtual meeting",
+}
+
+
+def base_uid(uid: str) -> str:
+    """Google's "this and following" split gives the new part UID + ``_R<timestamp>``."""
+    match = _SPLIT_UID.match(uid)
+    if not match:
+        return uid
+    return match.group("base") + (match.group("domain") or "")
+
+
+# ---------------------------------------------------------------------------- file structure
+
+
+def logical_lines(data: bytes, ctx: ImportContext) -> list[tuple[int, str]]:
+    """(physical line number, unfolded text) per content line. Lines are unfolded as *bytes*
+    before decoding, because exporters fold at 75 octets even inside a UTF-8 character."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    joined: list[tuple[int, bytes]] = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if raw[:1] in (b" ", b"\t") and joined:
+            joined[-1] = (joined[-1][0], joined[-1][1] + raw[1:])
+        else:
+            joined.append((number, raw))
+    try:
+        return [(n, raw.decode("utf-8")) for n, raw in joined]
+    except UnicodeDecodeError:
+        ctx.warn("the file is not UTF-8; read it as Windows-1252")
+        return [(n, raw.decode("cp1252", errors="replace")) for n, raw in joined]
+
+
+def check_structure(lines: list[tuple[int, str]], ctx: ImportContext) -> str:
+    """Check BEGIN/END nesting and return the unfolded text for the parser. A component left
+    open in the middle of the file is closed with a warning; one left open at the end (a file
+    cut short) or a stray END raises InvalidImport naming the line."""
+    out: list[str] = []
+    stack: list[tuple[str, int]] = []
+    for number, line in lines:
+        head = line.strip()
+        upper = head.upper()
+        if upper.startswith("BEGIN:"):
+            name = upper[6:].strip()
+            if name == "VCALENDAR" and stack:
+                inner, at = stack[-1]
+                raise InvalidImport(
+                    f"BEGIN:{inner} is never closed (a new VCALENDAR starts on line {number})",
+                    where=f"line {at}",
+                    fmt=FORMAT,
+                )
+            if not stack and name != "VCALENDAR":
+                raise InvalidImport(
+                    f"BEGIN:{name} outside a VCALENDAR", where=f"line {number}", fmt=FORMAT
+                )
+            if name in _LEAF_COMPONENTS and stack and stack[-1][0] in _LEAF_COMPONENTS:
+                inner, at = stack.pop()
+                ctx.warn(
+                    f"line {at}: BEGIN:{inner} has no END:{inner}; closed before line {number}"
+                )
+                out.append(f"END:{inner}")
+            stack.append((name, number))
+        elif upper.startswith("END:"):
+            name = upper[4:].strip()
+            if not any(open_name == name for open_name, _ in stack):
+                raise InvalidImport(
+                    f"END:{name} without a matching BEGIN:{name}",
+                    where=f"line {number}",
+                    fmt=FORMAT,
+                )
+            while stack[-1][0] != name:
+                inner, at = stack.pop()
+                ctx.warn(
+                    f"line {at}: BEGIN:{inner} has no END:{inner}; closed before line {number}"
+                )
+                out.append(f"END:{inner}")
+            stack.pop()
+        elif head and not stack:
+            raise InvalidImport(
+                f"text outside a VCALENDAR: {head[:40]!r}", where=f"line {number}", fmt=FORMAT
+            )
+        if head:
+            out.append(line)
+    if stack:
+        name, at = stack[-1]
+        raise InvalidImport(
+            f"BEGIN:{name} is never closed (missing END:{name}); the file may be cut short",
+            where=f"line {at}",
+            fmt=FORMAT,
+        )
+    if not out:
+        raise InvalidImport("the file is empty", fmt=FORMAT)
+    return "\r\n".join(out) + "\r\n"
+
+
+def read_calendars(data: bytes, ctx: ImportContext) -> list[Calendar]:
+    text = check_structure(logical_lines(data, ctx), ctx)
+    payload = text.encode("utf-8")
+    try:
+        calendars = Calendar.from_ical(payload, multiple=True)
+    except (ValueError, KeyError, IndexError, TypeError) as exc:
+        raise InvalidImport(f"not a readable iCalendar file: {str(exc)[:200]}", fmt=FORMAT) from exc
+    found = [c for c in calendars if isinstance(c, Calendar) or c.name == "VCALENDAR"]
+    if not found:
+        raise InvalidImport("no VCALENDAR in the file", fmt=FORMAT)
+    if len(found) > 1:
+        ctx.warn(f"the file holds {len(found)} calendars; their events were read together")
+    return found
+
+
+# ---------------------------------------------------------------------------- per calendar
+
+
+@dataclass
+class _CalendarInfo:
+    x_wr: str | None
+    vtimezones: dict[str, Component]
+    zones: dict[str, str | None] = field(default_factory=dict)
+
+
+@dataclass
+class _Converted:
+    uid: str
+    label: str
+    meeting: Meeting
+    start: datetime
+    sequence: int
+    order: int
+
+
+class _Parser:
+    def __init__(self, ctx: ImportContext) -> None:
+        self.ctx = ctx
+        self.noted: set[str] = set()
+
+    def note(self, message: str) -> None:
+        if message not in self.noted:
+            self.noted.add(message)
+            self.ctx.warn(message)
+
+    # -- zones ---------------------------------------------------------------------------
+
+    def info(self, cal: Component) -> _CalendarInfo:
+        x_wr: str | None = None
+        raw = cal.get("X-WR-TIMEZONE")
+        if raw is not None and str(raw).strip():
+            x_wr = known_zone(str(raw))
+            if x_wr is None:
+                self.note(f"X-WR-TIMEZONE {str(raw)!r} is not a known time zone; ignored")
+        vtimezones: dict[str, Component] = {}
+        for tz in cal.walk("VTIMEZONE"):
+            tzid = str(tz.get("TZID", "")).strip().strip('"')
+            if tzid:
+                vtimezones[tzid] = tz
+        return _CalendarInfo(x_wr, vtimezones)
+
+    def zone_for(self, tzid: str, info: _CalendarInfo, year: int) -> str | None:
+        key = tzid.strip().strip('"')
+        if key in info.zones:
+            return info.zones[key]
+        zone = known_zone(key)
+        if zone is None and key in info.vtimezones:
+            vtz = info.vtimezones[key]
+            location = vtz.get("X-LIC-LOCATION")
+            zone = known_zone(str(location)) if location is not None else None
+            if zone is None:
+                hints = [z for z in (info.x_wr, self.ctx.default_tz) if z]
+                try:
+                    tz = vtz.to_tz() if isinstance(vtz, Timezone) else None
+                    zone = zone_matching(tz, year, hints) if tz is not None else None
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    zone = None
+                if zone is not None:
+                    self.note(f"time zone {key!r} was matched to {zone} by its rules")
+        if zone is None and self.ctx.default_tz:
+            zone = self.ctx.default_tz
+            self.note(f"time zone {key!r} is not defined in the file; used {zone} (--tz)")
+        info.zones[key] = zone
+        return zone
+
+    # -- events --------------------------------------------------------------------------
+
+    def parse(self, calendars: Sequence[Component]) -> ParseResult:
+        result = ParseResult(FORMAT)
+        masters: dict[str, list[tuple[str, Component, _CalendarInfo, int]]] = defaultdict(list)
+        overrides: dict[str, int] = defaultdict(int)
+        order = 0
+        for cal in calendars:
+            info = self.info(cal)
+            for event in cal.walk("VEVENT"):
+                order += 1
+                result.total += 1
+                uid = str(event.get("UID", "")).strip()
+                if not uid:
+                    summary = str(event.get("SUMMARY", "")).strip()
+                    uid = f"no-uid-{tol.fingerprint([summary, str(event.get('DTSTART', ''))], '')}"
+                    self.note("some events have no UID; they were keyed by title and start")
+                if event.get("RECURRENCE-ID") is not None:
+                    overrides[base_uid(uid)] += 1
+                    continue
+                masters[base_uid(uid)].append((uid, event, info, order))
+        for base, count in overrides.items():
+            if base not in masters:
+                result.skipped.append(
+                    (
+                        base,
+                        f"{count} changed occurrence(s) of series {base} "
+                        "without the series itself (RECURRENCE-ID)",
+                    )
+                )
+        for base, entries in masters.items():
+            converted: list[_Converted] = []
+            for uid, event, info, position in entries:
+                label = _label(event, uid)
+                try:
+                    meeting, start = self.convert(event, info, base, label)
+                except SkipRecord as skip:
+                    result.skipped.append((uid, f"{label}: {skip.reason}"))
+                    continue
+                except ValidationError as exc:
+                    result.skipped.append((uid, f"{label}: {exc.field}: {exc.detail}"))
+                    continue
+                except (ValueError, TypeError, AttributeError, KeyError) as exc:
+                    # A value icalendar could not make sense of: this event only.
+                    result.skipped.append((uid, f"{label}: unreadable event ({exc})"))
+                    continue
+                converted.append(
+                    _Converted(uid, label, meeting, start, _int(event.get("SEQUENCE")), position)
+                )
+            if not converted:
+                continue
+            chosen = self.choose(converted)
+            for other in converted:
+                if other is chosen:
+                    continue
+                if other.uid == chosen.uid:
+                    reason = "an older copy of the same event"
+                else:
+                    reason = (
+                        f"another part of a series split in two ({chosen.uid} is the "
+                        "part in effect)"
+                    )
+                result.skipped.append((other.uid, f"{other.label}: {reason}"))
+            meeting = chosen.meeting
+            if chosen.start > self.ctx.now:
+                local = chosen.start.astimezone(get_zone(meeting.timezone))
+                self.note(f"{chosen.label}: the series starts on {local:%Y-%m-%d}")
+            result.records.append(Record(ref=base, label=chosen.label, convert=_constant(meeting)))
+        return result
+
+    def choose(self, items: list[_Converted]) -> _Converted:
+        now = self.ctx.now
+        started = [c for c in items if c.start <= now]
+        if started:
+            return max(started, key=lambda c: (c.start, c.sequence, c.order))
+        return min(items, key=lambda c: (c.start, -c.sequence, -c.order))
+
+    def convert(
+        self, event: Component, info: _CalendarInfo, ref: str, label: str
+    ) -> tuple[Meeting, datetime]:
+        ctx = self.ctx
+        for name, message in event.errors:
+            if name in ("DTSTART", "DTEND", "DURATION", "RRULE"):
+                raise SkipRecord(f"broken {name}: {message}")
+        for name, message in event.errors:
+            self.note(f"{label}: ignored broken {name}: {message}")
+        if str(event.get("STATUS", "")).strip().upper() == "CANCELLED":
+            raise SkipRecord("cancelled")
+        start_prop = event.get("DTSTART")
+        if start_prop is None:
+            raise SkipRecord("no DTSTART")
+        raw_start = _dt(start_prop, "DTSTART")
+        if not isinstance(raw_start, datetime):
+            raise SkipRecord("all-day event, not a meeting time")
+        wall, zone, shift, start_at = self.localize(raw_start, _tzid(start_prop), info)
+
+        rules = _rules(event.get("RRULE"))
+        if not rules:
+            if event.get("RDATE") is not None:
+                raise SkipRecord("repeats on a list of dates, not weekly")
+            raise SkipRecord("one-off event, not a weekly meeting")
+        if len(rules) > 1:
+            self.note(f"{label}: several RRULEs; only the first was used")
+        days = self.days(rules[0], wall, shift, zone, start_at)
+
+        minutes = self.duration(event, start_at, info, label)
+        end_minutes = (wall.hour * 60 + wall.minute + minutes) % 1440
+        name = tol.plain(str(event.get("SUMMARY", "")))
+        if not name:
+            raise SkipRecord("no title (SUMMARY)")
+        location, online, url = _place(event)
+        categories = _categories(event.get("CATEGORIES"))
+        meeting = build_meeting(
+            name=name.replace("\n", " "),
+            fellowship=ctx.fellowship,
+            days=days,
+            start=time(wall.hour, wall.minute),
+            end=time(end_minutes // 60, end_minutes % 60),
+            timezone=zone,
+            types=ctx.types(categories),
+            location=location,
+            online=online,
+            notes=tol.plain(str(event.get("DESCRIPTION", "")) or None),
+            url=url,
+            source=ctx.source,
+            source_ref=ref,
+            community=ctx.community,
+            updated=ctx.now,
+            strict_types=False,
+        )
+        return meeting, start_at
+
+    def localize(
+        self, raw: datetime, tzid: str | None, info: _CalendarInfo
+    ) -> tuple[datetime, str, int, datetime]:
+        """(local wall time, zone, day shift for BYDAY, aware start instant)."""
+        if tzid:
+            zone = self.zone_for(tzid, info, raw.year)
+            if zone is None:
+                raise SkipRecord(
+                    f"time zone {tzid!r} is not defined in the file (no VTIMEZONE "
+                    "and not a known name); pass --tz to use a default"
+                )
+            wall = raw.replace(tzinfo=None)
+            return wall, zone, 0, wall.replace(tzinfo=get_zone(zone))
+        if raw.tzinfo is not None:
+            target = info.x_wr or self.ctx.default_tz
+            if target is None:
+                self.note(
+                    "some times are in UTC and the file names no time zone: kept in UTC "
+                    "(pass --tz to read them as local times)"
+                )
+                target = "Etc/UTC"
+            local = raw.astimezone(get_zone(target))
+            original = raw.astimezone(raw.tzinfo)
+            shift = (local.date() - original.date()).days
+            return local.replace(tzinfo=None), target, shift, raw
+        zone = info.x_wr or self.ctx.default_tz
+        if zone is None:
+            raise SkipRecord("floating time and no time zone in the file (pass --tz)")
+        return raw, zone, 0, raw.replace(tzinfo=get_zone(zone))
+
+    def days(
+        self, rule: Any, wall: datetime, shift: int, zone: str, start_at: datetime
+    ) -> list[int]:
+        freq = str(_first(rule.get("FREQ")) or "").upper()
+        interval = _int(_first(rule.get("INTERVAL")), 1)
+        if freq == "WEEKLY":
+            if interval != 1:
+                raise SkipRecord(f"repeats every {interval} weeks, not weekly")
+        elif freq == "DAILY":
+            if interval != 1:
+                raise SkipRecord(f"repeats every {interval} days, not weekly")
+        elif freq in ("MONTHLY", "YEARLY"):
+            raise SkipRecord(f"repeats {freq.lower()}, not weekly")
+        else:
+            raise SkipRecord(f"repeats {freq.lower() or 'in an unknown way'}, not weekly")
+        for part in _UNSUPPORTED_PARTS:
+            if rule.get(part):
+                raise SkipRecord(f"a rule with {part} is not a plain weekly series")
+        days: set[int] = set()
+        for token in rule.get("BYDAY") or []:
+            match = _BYDAY.match(str(token).strip().upper())
+            if match is None or match.group(1):
+                raise SkipRecord(f"BYDAY {token} is not a plain weekday")
+            days.add((_ICS_DAYS[match.group(2)] + shift) % 7)
+        if not days:
+            days = set(range(7)) if freq == "DAILY" else {mg_weekday(wall.date())}
+        until = _first(rule.get("UNTIL"))
+        if until is not None:
+            end = _until_instant(until, zone)
+            if end < self.ctx.now:
+                raise SkipRecord(f"the series ended on {end.astimezone(get_zone(zone)):%Y-%m-%d}")
+        count = _int(_first(rule.get("COUNT")), 0)
+        if count:
+            last = _last_by_count(wall, count, days)
+            if last is not None:
+                if last.replace(tzinfo=get_zone(zone)) < self.ctx.now:
+                    raise SkipRecord(f"the series ended on {last:%Y-%m-%d} (COUNT={count})")
+        return sorted(days)
+
+    def duration(
+        self, event: Component, start_at: datetime, info: _CalendarInfo, label: str
+    ) -> int:
+        minutes: float | None = None
+        end_prop = event.get("DTEND")
+        if end_prop is not None:
+            raw_end = _dt(end_prop, "DTEND")
+            if isinstance(raw_end, datetime):
+                tzid = _tzid(end_prop)
+                if tzid:
+                    zone = self.zone_for(tzid, info, raw_end.year)
+                    end_at = raw_end.replace(tzinfo=get_zone(zone)) if zone else None
+                elif raw_end.tzinfo is not None:
+                    end_at = raw_end
+                else:
+                    end_at = raw_end.replace(tzinfo=start_at.tzinfo)
+                if end_at is not None:
+                    minutes = (end_at - start_at).total_seconds() / 60
+        elif event.get("DURATION") is not None:
+            value = _dt(event["DURATION"], "DURATION")
+            if isinstance(value, timedelta):
+                minutes = value.total_seconds() / 60
+        if minutes is None:
+            return 60
+        if minutes >= 1440:
+            raise SkipRecord("lasts a day or longer, not a meeting")
+        if minutes <= 0:
+            self.note(f"{label}: ends when it starts; given one hour")
+            return 60
+        return round(minutes)
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _label(event: Component, uid: str) -> str:
+    summary = " ".join(str(event.get("SUMMARY", "")).split())[:60]
+    return f"event {summary!r} (UID {uid})" if summary else f"event UID {uid}"
+
+
+def _constant(meeting: Meeting) -> Any:
+    def convert() -> Meeting:
+        return meeting
+
+    return convert
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def _int(value: Any, default: int = 0) -> int:
+    try:
+        return int(str(value)) if value is not None else default
+    except ValueError:
+        return default
+
+
+def _dt(prop: Any, name: str) -> Any:
+    if isinstance(prop, list):
+        prop = prop[0]
+    try:
+        return prop.dt
+    except (ValueError, AttributeError) as exc:
+        raise SkipRecord(f"broken {name}: {exc}") from exc
+
+
+def _tzid(prop: Any) -> str | None:
+    if isinstance(prop, list):
+        prop = prop[0]
+    params = getattr(prop, "params", None)
+    value = params.get("TZID") if params is not None else None
+    return str(value) if value else None
+
+
+def _rules(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    rules = [r for r in items if hasattr(r, "get") and r.get("FREQ")]
+    if items and not rules:
+        raise SkipRecord("broken RRULE")
+    return rules
+
+
+def _until_instant(until: Any, zone: str) -> datetime:
+    if isinstance(until, datetime):
+        return until if until.tzinfo is not None else until.replace(tzinfo=get_zone(zone))
+    if isinstance(until, date):
+        return datetime.combine(until + timedelta(days=1), time(0), tzinfo=get_zone(zone))
+    raise SkipRecord(f"UNTIL {until!r} is not a date")
+
+
+def _last_by_count(wall: datetime, count: int, days: set[int]) -> datetime | None:
+    """The last occurrence of a COUNT-limited series (DTSTART counts as the first)."""
+    if count > _MAX_COUNT_WALK:
+        return None
+    seen, day = 1, wall.date()
+    while seen < count:
+        day += timedelta(days=1)
+        if mg_weekday(day) in days:
+            seen += 1
+    return datetime.combine(day, wall.time())
+
+
+def _categories(value: Any) -> list[str]:
+    items = value if isinstance(value, list) else [value] if value is not None else []
+    names: list[str] = []
+    for item in items:
+        cats = getattr(item, "cats", None)
+        if cats is None:
+            names.extend(tol.tokens(str(item)))
+        else:
+            names.extend(str(c).strip() for c in cats if str(c).strip())
+    return names
+
+
+def _place(event: Component) -> tuple[Location, OnlineAccess, str | None]:
+    """Location, online access and web page from LOCATION, CONFERENCE, URL, GEO, DESCRIPTION."""
+    location_text = str(event.get("LOCATION", "")).strip()
+    candidates: list[str] = []
+    phone: str | None = None
+    conferences = event.get("CONFERENCE")
+    for conf in conferences if isinstance(conferences, list) else [conferences]:
+        if conf is None:
+            continue
+        value = str(conf).strip()
+        if value.lower().startswith("tel:"):
+            phone = phone or value[4:]
+        else:
+            candidates.append(value)
+    google = event.get("X-GOOGLE-CONFERENCE")
+    if google is not None:
+        candidates.append(str(google).strip())
+    candidates += _LINK_RE.findall(location_text)
+    page = str(event.get("URL", "")).strip() or None
+    if page:
+        candidates.append(page)
+    candidates += _LINK_RE.findall(str(event.get("DESCRIPTION", "")))
+    links = [tol.http_url(c) for c in candidates]
+    valid = [link for link in links if link]
+    known = [link for link in valid if OnlineAccess(url=link).has_known_provider]
+    conference = known[0] if known else None
+    if conference is None and location_text and _LINK_RE.fullmatch(location_text):
+        conference = tol.http_url(location_text)
+    address_text = _LINK_RE.sub("", location_text).strip(" ,;:-\n")
+    address = ", ".join(p.strip() for p in address_text.splitlines() if p.strip()) or None
+    if address and tol.fold(address).rstrip(".") in _ONLINE_WORDS:
+        address = None
+    lat = lon = None
+    geo = event.get("GEO")
+    if geo is not None:
+        try:
+            lat, lon = float(geo.latitude), float(geo.longitude)
+        except (ValueError, TypeError, AttributeError):  # broken GEO: already warned about
+            lat = lon = None
+        if lat is not None and lon is not None and not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            lat = lon = None
+    web = page if page and page != conference else None
+    return (
+        Location(address=address, latitude=lat, longitude=lon),
+        OnlineAccess(url=conference, phone=phone),
+        tol.http_url(web),
+    )
+
+
+def parse_ics(data: bytes, ctx: ImportContext) -> ParseResult:
+    """iCalendar bytes → one record per weekly series (keyed by its base UID)."""
+    calendars = read_calendars(data, ctx)
+    return _Parser(ctx).parse(calendars)

@@ -1,0 +1,259 @@
+"""Meeting Guide JSON (code4recovery/spec): export a valid feed, import TSML feeds tolerantly.
+
+A feed is a bare JSON array of meeting objects (FORMATS.md §1). Import follows TSML's tolerant
+rules: day arrays, "6:00 PM", type names or codes, duplicate slugs made unique, Closed beats
+Open, fuzzy zone names, attendance derived from the address and the conference link.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from calendars import tolerant as tol
+from calendars.errors import InvalidImport, SkipRecord
+from calendars.records import ImportContext, ParseResult, Record
+from core.model import (
+    Attendance,
+    Location,
+    Meeting,
+    OnlineAccess,
+    build_meeting,
+    slugify,
+)
+
+FORMAT = "meeting-guide"
+
+# ------------------------------------------------------------------------------------ export
+
+
+def meeting_to_mg(meeting: Meeting) -> dict[str, Any]:
+    """One meeting as a Meeting Guide object (spec field names; empty fields left out)."""
+    loc, online = meeting.location, meeting.online
+    address = loc.address
+    approximate = loc.approximate
+    if not address:
+        parts = [p for p in (loc.city, loc.state, loc.postal_code, loc.country) if p]
+        address = ", ".join(parts) or None
+        approximate = True
+    data: dict[str, Any] = {
+        "name": meeting.name,
+        "slug": meeting.slug,
+        "day": meeting.days[0] if len(meeting.days) == 1 else list(meeting.days),
+        "time": meeting.start.strftime("%H:%M"),
+        "end_time": meeting.end.strftime("%H:%M"),
+        "timezone": meeting.timezone,
+        "types": list(meeting.types),
+        "attendance_option": meeting.attendance.value,
+        "location": loc.name,
+        "location_notes": loc.notes,
+        "formatted_address": address,
+        "city": loc.city,
+        "state": loc.state,
+        "postal_code": loc.postal_code,
+        "country": loc.country,
+        "region": loc.region,
+        "sub_region": loc.sub_region,
+        "regions": [r for r in (loc.region, loc.sub_region) if r] or None,
+        "latitude": loc.latitude,
+        "longitude": loc.longitude,
+        "approximate": ("yes" if approximate else "no") if address else None,
+        "conference_url": online.url,
+        "conference_url_notes": online.url_notes,
+        "conference_phone": online.phone,
+        "conference_phone_notes": online.phone_notes,
+        "notes": meeting.notes,
+        "group": meeting.group,
+        "url": meeting.url,
+        "updated": meeting.updated.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    return {k: v for k, v in data.items() if v is not None and v != []}
+
+
+def meeting_guide_json(meetings: Iterable[Meeting]) -> bytes:
+    """A Meeting Guide feed: a JSON array ordered by slug; identical data → identical bytes."""
+    ordered = sorted({m.slug: m for m in meetings}.values(), key=lambda m: m.slug)
+    return json.dumps(
+        [meeting_to_mg(m) for m in ordered], ensure_ascii=False, indent=1, separators=(",", ": ")
+    ).encode("utf-8")
+
+
+# ------------------------------------------------------------------------------------ import
+
+
+def load_json(data: bytes, fmt: str) -> Any:
+    try:
+        return json.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise InvalidImport(f"the file is not UTF-8 text (byte {exc.start})", fmt=fmt) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidImport(
+            f"not valid JSON: {exc.msg}", where=f"line {exc.lineno} column {exc.colno}", fmt=fmt
+        ) from exc
+
+
+def parse_meeting_guide(data: bytes, ctx: ImportContext) -> ParseResult:
+    """Meeting Guide / TSML JSON (also BMLT's client_interface/tsml output) → records."""
+    payload = load_json(data, FORMAT)
+    if isinstance(payload, dict) and isinstance(payload.get("meetings"), list):
+        payload = payload["meetings"]
+    if not isinstance(payload, list):
+        raise InvalidImport("expected a JSON array of meetings (a Meeting Guide feed)", fmt=FORMAT)
+    result = ParseResult(FORMAT, total=len(payload))
+    signature = ctx.signature(FORMAT)
+    raw_refs: list[str] = []
+    items: list[tuple[int, dict[str, Any]]] = []
+    for index, item in enumerate(payload, start=1):
+        if not isinstance(item, dict):
+            result.skipped.append((f"#{index}", f"meeting {index}: not a JSON object"))
+            continue
+        items.append((index, item))
+        raw_refs.append(_raw_ref(item, index))
+    refs, dups = tol.unique_refs(raw_refs)
+    if dups:
+        shown = ", ".join(repr(d) for d in sorted(set(dups))[:10])
+        ctx.warn(f"duplicate slugs made unique: {shown}")
+    for (index, item), ref in zip(items, refs, strict=True):
+        label = f"meeting {index} ({ref})"
+        result.records.append(
+            Record(
+                ref=ref,
+                label=label,
+                convert=_converter(item, ref, label, ctx),
+                fingerprint=tol.fingerprint(item, signature),
+            )
+        )
+    return result
+
+
+def _raw_ref(item: dict[str, Any], index: int) -> str:
+    slug = item.get("slug")
+    if isinstance(slug, (str, int)) and not isinstance(slug, bool) and str(slug).strip():
+        return str(slug).strip()[:64]
+    name = tol.text(item.get("name")) or f"meeting-{index}"
+    return slugify(f"{name}-{item.get('day', '')}-{item.get('time', '')}")
+
+
+def _converter(item: dict[str, Any], ref: str, label: str, ctx: ImportContext) -> Any:
+    def convert() -> Meeting:
+        return mg_item_to_meeting(item, ref, label, ctx)
+
+    return convert
+
+
+def _zone(value: Any, label: str, ctx: ImportContext) -> str:
+    raw = tol.text(value)
+    if raw:
+        zone, note = ctx.zone(raw)
+        if note:
+            ctx.warn(f"{label}: {note}")
+        return zone
+    if ctx.default_tz:
+        return ctx.default_tz
+    raise SkipRecord("no time zone in the record (pass a default zone with --tz)")
+
+
+def _url(item: dict[str, Any], key: str, label: str, ctx: ImportContext) -> str | None:
+    raw = tol.text(item.get(key))
+    url = tol.http_url(raw)
+    if raw and url is None:
+        ctx.warn(f"{label}: {key} {raw[:80]!r} is not an http(s) link; ignored")
+    return url
+
+
+def _attendance(value: Any) -> Attendance | None:
+    raw = (tol.text(value) or "").lower().replace("-", "_").replace(" ", "_")
+    try:
+        return Attendance(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _address(item: dict[str, Any]) -> str | None:
+    formatted = tol.text(item.get("formatted_address"))
+    if formatted:
+        return formatted
+    street = tol.text(item.get("address"))
+    if not street:
+        return None
+    state_zip = " ".join(
+        p for p in (tol.text(item.get("state")), tol.text(item.get("postal_code"))) if p
+    )
+    parts = [street, tol.text(item.get("city")), state_zip or None, tol.text(item.get("country"))]
+    return ", ".join(p for p in parts if p)
+
+
+def mg_item_to_meeting(item: dict[str, Any], ref: str, label: str, ctx: ImportContext) -> Meeting:
+    """One Meeting Guide object → a validated Meeting (SkipRecord / ValidationError if not)."""
+    name = tol.plain(item.get("name"))
+    if not name:
+        raise SkipRecord("no name")
+    days = tol.days(item.get("day"))
+    start = tol.clock_time(item.get("time"))
+    if not days and start is None:
+        raise SkipRecord("no day and time (by appointment)")
+    if not days:
+        raise SkipRecord("no day")
+    if start is None:
+        raise SkipRecord("no start time")
+    end = tol.clock_time(item.get("end_time"), "end_time")
+    if end == start:
+        end = None
+    zone = _zone(item.get("timezone"), label, ctx)
+    codes = ctx.types(tol.tokens(item.get("types")))
+
+    regions = item.get("regions")
+    region = tol.text(item.get("region"))
+    sub_region = tol.text(item.get("sub_region"))
+    if isinstance(regions, list) and regions:
+        names = [str(r).strip() for r in regions if str(r).strip()]
+        if names:
+            region = region or names[0]
+            sub_region = sub_region or (names[-1] if len(names) > 1 else None)
+    lat, lon = tol.coordinates(item.get("latitude"), item.get("longitude"))
+    coords = tol.text(item.get("coordinates"))
+    if lat is None and coords and "," in coords:
+        lat, lon = tol.coordinates(*coords.split(",", 1))
+    approximate = str(item.get("approximate", "")).strip().lower() in ("yes", "true", "1")
+    location = Location(
+        name=tol.text(item.get("location")),
+        address=_address(item),
+        city=tol.text(item.get("city")),
+        state=tol.text(item.get("state")),
+        postal_code=tol.text(item.get("postal_code")),
+        country=tol.text(item.get("country")),
+        region=region,
+        sub_region=sub_region,
+        latitude=lat,
+        longitude=lon,
+        approximate=approximate,
+        notes=tol.plain(item.get("location_notes")),
+    )
+    online = OnlineAccess(
+        url=_url(item, "conference_url", label, ctx),
+        url_notes=tol.plain(item.get("conference_url_notes")),
+        phone=tol.text(item.get("conference_phone")),
+        phone_notes=tol.plain(item.get("conference_phone_notes")),
+    )
+    return build_meeting(
+        name=name,
+        fellowship=ctx.fellowship,
+        days=days,
+        start=start,
+        end=end,
+        timezone=zone,
+        types=codes,
+        slug=slugify(ref) if ref else None,
+        location=location,
+        online=online,
+        notes=tol.plain(item.get("notes")),
+        group=tol.plain(item.get("group")),
+        url=_url(item, "url", label, ctx),
+        source=ctx.source,
+        source_ref=ref,
+        community=ctx.community,
+        attendance_option=_attendance(item.get("attendance_option")),
+        updated=ctx.now,
+        strict_types=False,
+    )
