@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from core.clock import Clock, SystemClock
 from core.config import Config
+from core.ports import CalendarPort
 from core.reflections import Pack, pack_from_config
 from core.search import MeetingSearch
 from core.store.db import Database
@@ -25,6 +26,8 @@ class Services:
     settings: SettingsStore
     reflections: Pack
     subscriptions: Subscriptions
+    # The calendars edge, plugged in by the bots layer (core never imports calendars/).
+    calendars: CalendarPort | None = None
     # Each feature that stores something about a member adds a hook that deletes it.
     forget_hooks: list[Callable[[str, str], Awaitable[dict[str, int]]]] = field(
         default_factory=list

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from calendars.port import install as install_calendars
 from core.clock import FakeClock
 from core.config import Config
 from core.services import Services
@@ -26,7 +27,7 @@ def config(tmp_path: Path) -> Config:
 
 @pytest.fixture
 async def services(config: Config, clock: FakeClock) -> AsyncIterator[Services]:
-    svc = await Services.open(config, clock)
+    svc = install_calendars(await Services.open(config, clock))
     try:
         yield svc
     finally:

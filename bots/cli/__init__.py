@@ -9,6 +9,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from calendars.port import install as install_calendars
 from core.config import Config, load_config
 from core.errors import StepbotError
 from core.services import Services
@@ -57,7 +58,7 @@ async def _run(args: argparse.Namespace) -> int:
     handler: Handler = args.handler
     if getattr(args, "no_services", False):
         return int(await handler(args, None) or 0)  # type: ignore[arg-type]
-    services = await Services.open(config)
+    services = install_calendars(await Services.open(config))
     try:
         return int(await handler(args, services) or 0)
     finally:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from telegram import Bot
 
+from calendars.port import install as install_calendars
 from core.clock import FakeClock
 from core.config import Config
 from core.model import Location, OnlineAccess, build_meeting
@@ -86,7 +87,7 @@ async def tg_services(
         config,
         telegram={"base_url": fake_bot_api.base_url, "base_file_url": fake_bot_api.base_file_url},
     )
-    services = await Services.open(cfg, clock)
+    services = install_calendars(await Services.open(cfg, clock))
     await seed_meetings(services)
     try:
         yield services
