@@ -450,3 +450,26 @@ async def test_help_names_commands_as_discord_does(h) -> None:  # type: ignore[n
     done = await h.invoke("help")
     text = json.dumps(done.callback.json)
     assert "/meetings now" in text and "/start" not in text
+
+
+async def test_export_attaches_an_ics_and_import_stores_the_meetings(
+    h: DiscordHarness, seeded: Services
+) -> None:
+    exported = await h.invoke("export", {"filters": "women"})
+    files = [name for call in exported.followups for name in call.filenames]
+    assert files and files[0].endswith(".ics")
+    ics_bytes = exported.followups[0].file_bytes(files[0])
+    assert b"SUMMARY:Women Online" in ics_bytes or b"Women Online" in ics_bytes
+    feed = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\n"
+        b"UID:voice-1@example.org\r\nSUMMARY:Voice Hope\r\n"
+        b"DTSTART;TZID=Europe/London:20260105T190000\r\n"
+        b"DTEND;TZID=Europe/London:20260105T200000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO\r\n"
+        b"LOCATION:https://discord.gg/abc\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+    imported = await h.invoke("import", {"file": ("voice.ics", feed, "text/calendar")},
+                              permissions=MANAGE_GUILD)
+    assert "Added 1" in json.dumps([c.json for c in imported.followups])
+    stored = await seeded.meetings.list_meetings(community=f"discord:{h.guild_id}",
+                                                 include_global=False)
+    assert [m.name for m in stored] == ["Voice Hope"]

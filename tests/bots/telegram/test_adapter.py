@@ -12,7 +12,6 @@ import aiohttp
 import pytest
 
 from bots.telegram.app import TelegramAdapter, TelegramSettings, build_adapter
-from core.conversation.router import ACTIONS, resolve_command
 from core.outbound import Address
 from core.services import Services
 from core.subscriptions import Subscriptions
@@ -437,8 +436,6 @@ async def test_a_rate_limited_answer_is_sent_after_the_wait(
 async def test_calendar_button_sends_a_document(
     fake_bot_api: FakeBotApi, adapter: TelegramAdapter
 ) -> None:
-    if "ics" not in ACTIONS:
-        pytest.skip("the core's calendar button (ics:<id>) has not landed yet")
     call = await ask(fake_bot_api, fake_bot_api.command("/meeting boston-women", user_id=USER))
     token = button(call, "ics:")
     mark = fake_bot_api.mark()
@@ -451,10 +448,17 @@ async def test_calendar_button_sends_a_document(
 
 
 async def test_import_document_from_an_admin(
-    fake_bot_api: FakeBotApi, adapter: TelegramAdapter
+    fake_bot_api: FakeBotApi, adapter: TelegramAdapter, tg_services: Services
 ) -> None:
     fake_bot_api.set_member_status(GROUP, ADMIN, "administrator")
-    ics = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nEND:VCALENDAR\r\n"
+    ics = (
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\n"
+        b"UID:group-1@example.org\r\nSUMMARY:Group Hope\r\n"
+        b"DTSTART;TZID=America/Chicago:20260105T190000\r\n"
+        b"DTEND;TZID=America/Chicago:20260105T200000\r\nRRULE:FREQ=WEEKLY;BYDAY=MO\r\n"
+        b"LOCATION:https://zoom.us/j/42\r\nDESCRIPTION:Join https://zoom.us/j/42\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
     mark = fake_bot_api.mark()
     reply = await ask(
         fake_bot_api,
@@ -468,12 +472,11 @@ async def test_import_document_from_an_admin(
         ),
     )
     downloaded = [c for c in fake_bot_api.calls[mark:] if c.method == "getFile"]
-    if resolve_command("import") is None:
-        # The import command lands with the calendars work; until then the core says so.
-        assert "don't know the command /import" in plain(reply)
-        assert downloaded == []
-    else:
-        assert len(downloaded) == 1
+    assert len(downloaded) == 1
+    assert "Added 1" in plain(reply)
+    stored = await tg_services.meetings.list_meetings(community=f"telegram:{GROUP}",
+                                                      include_global=False)
+    assert [m.name for m in stored] == ["Group Hope"]
 
     # A member who is not an admin: nothing is downloaded either way.
     mark = fake_bot_api.mark()
@@ -515,9 +518,8 @@ async def test_import_document_over_the_size_cap_is_not_downloaded(
         )
     finally:
         await adapter.stop()
-    if resolve_command("import") is not None:
-        assert plain(reply).startswith("⚠️")
-        assert [c for c in fake_bot_api.calls[mark:] if c.method == "getFile"] == []
+    assert plain(reply).startswith("⚠️") and "too big" in plain(reply)
+    assert [c for c in fake_bot_api.calls[mark:] if c.method == "getFile"] == []
 
 
 # ---------------------------------------------------------------------------- webhook, logs
