@@ -226,7 +226,6 @@ class FeedStore:
 
     async def remove(self, feed: Feed, *, purge: bool = False) -> int:
         """Forget a feed; with purge, remove its meetings too. Returns meetings removed."""
-        from calendars import bulk
 
         removed = 0
         async with self.db.transaction() as conn:
@@ -237,7 +236,7 @@ class FeedStore:
                     (feed.name, feed.community or ""),
                 ) as cur:
                     ids = [int(r[0]) for r in await cur.fetchall()]
-                await bulk.delete_many(self.services.meetings, conn, ids)
+                await self.services.meetings.delete_many(conn, ids)
                 await conn.execute(
                     "DELETE FROM import_sources WHERE name = ? AND community = ?",
                     (feed.name, feed.community or ""),

@@ -27,7 +27,6 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from calendars import bulk
 from calendars.bmlt import parse_bmlt
 from calendars.errors import InvalidImport, SkipRecord
 from calendars.fetch import FetchPolicy, fetch
@@ -39,6 +38,7 @@ from core import types as mtypes
 from core.errors import ValidationError
 from core.model import Meeting, slugify
 from core.services import Services
+from core.store.meetings import unique_slugs
 from core.timezones import canonical_zone
 
 RESERVED_SOURCES = frozenset({"manual", "demo"})
@@ -414,19 +414,19 @@ async def apply(
     if dry_run:
         taken = {str(r[0]) for r in await db.fetchall("SELECT slug FROM meetings")}
         taken -= set(report.removed)
-        report.added = bulk.unique_slugs([m.slug for m, _ in new], taken)
+        report.added = unique_slugs([m.slug for m, _ in new], taken)
         return report
     if not (new or updates or gone):
         return report  # unchanged: not a single write
 
     store = services.meetings
     async with db.transaction() as conn:
-        await bulk.delete_many(store, conn, [meeting_id for _, meeting_id, _ in gone])
-        await bulk.update_many(store, conn, [m for m, _ in updates])
+        await store.delete_many(conn, [meeting_id for _, meeting_id, _ in gone])
+        await store.update_many(conn, [m for m, _ in updates])
         async with conn.execute("SELECT slug FROM meetings") as cur:
             taken = {str(r[0]) for r in await cur.fetchall()}
-        slugs = bulk.unique_slugs([m.slug for m, _ in new], taken)
-        inserted = await bulk.insert_many(store, conn, [m for m, _ in new], slugs=slugs)
+        slugs = unique_slugs([m.slug for m, _ in new], taken)
+        inserted = await store.insert_many(conn, [m for m, _ in new], slugs=slugs)
         prints = [(m.id, fp) for m, (_, fp) in zip(inserted, new, strict=True) if fp]
         prints += [(m.id, fp) for m, fp in updates if fp]
         if prints:

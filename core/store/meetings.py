@@ -128,6 +128,27 @@ def occurrence_rows(
     return rows
 
 
+_COLUMNS = (
+    "slug, community, source, source_ref, name, fellowship, days, start_min, end_min,"
+    " timezone, attendance, tags, latitude, longitude, place, updated, sequence, data"
+)
+_SET = ", ".join(f"{c.strip()}=?" for c in _COLUMNS.split(","))
+
+
+def unique_slugs(wanted: Sequence[str], taken: set[str]) -> list[str]:
+    """Each slug, suffixed -2, -3… where taken (`taken` is updated), ≤ 64 characters."""
+    result = []
+    for slug in wanted:
+        candidate, n = slug, 1
+        while candidate in taken:
+            n += 1
+            suffix = f"-{n}"
+            candidate = slug[: 64 - len(suffix)] + suffix
+        taken.add(candidate)
+        result.append(candidate)
+    return result
+
+
 class MeetingStore:
     """Repository for meetings. Slugs are unique across the whole database."""
 
@@ -188,14 +209,11 @@ class MeetingStore:
     # -- writing ---------------------------------------------------------------------------
 
     async def unique_slug(self, conn: aiosqlite.Connection, slug: str) -> str:
-        candidate, n = slug, 1
-        while True:
-            async with conn.execute("SELECT 1 FROM meetings WHERE slug = ?", (candidate,)) as cur:
-                if await cur.fetchone() is None:
-                    return candidate
-            n += 1
-            suffix = f"-{n}"
-            candidate = slug[: 64 - len(suffix)] + suffix
+        async with conn.execute(
+            "SELECT slug FROM meetings WHERE slug = ? OR slug LIKE ?", (slug, f"{slug[:58]}-%")
+        ) as cur:
+            taken = {row[0] for row in await cur.fetchall()}
+        return unique_slugs([slug], taken)[0]
 
     async def add(self, meeting: Meeting) -> Meeting:
         """Insert a new meeting (its slug is made unique) and index it."""
@@ -203,40 +221,17 @@ class MeetingStore:
             return await self.insert(conn, meeting)
 
     async def insert(self, conn: aiosqlite.Connection, meeting: Meeting) -> Meeting:
-        """Insert inside an open transaction."""
+        """Insert inside an open transaction; the slug is made unique."""
         slug = await self.unique_slug(conn, meeting.slug)
-        meeting = replace(meeting, slug=slug)
-        cur = await conn.execute(
-            "INSERT INTO meetings (slug, community, source, source_ref, name, fellowship, days,"
-            " start_min, end_min, timezone, attendance, tags, latitude, longitude, place,"
-            " updated, sequence, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            self._row(meeting),
-        )
-        meeting_id = cur.lastrowid
-        assert meeting_id is not None
-        meeting = replace(meeting, id=meeting_id)
-        await self._index(conn, meeting)
-        return meeting
+        return (await self.insert_many(conn, [meeting], slugs=[slug]))[0]
 
     async def update(self, conn: aiosqlite.Connection, meeting: Meeting) -> Meeting:
         """Replace a stored meeting (matched by id) inside an open transaction."""
-        assert meeting.id is not None
-        row = self._row(meeting)
-        await conn.execute(
-            "UPDATE meetings SET slug=?, community=?, source=?, source_ref=?, name=?, fellowship=?,"
-            " days=?, start_min=?, end_min=?, timezone=?, attendance=?, tags=?, latitude=?,"
-            " longitude=?, place=?, updated=?, sequence=?, data=? WHERE id=?",
-            (*row, meeting.id),
-        )
-        await conn.execute("DELETE FROM meetings_fts WHERE rowid = ?", (meeting.id,))
-        await conn.execute("DELETE FROM occurrences WHERE meeting_id = ?", (meeting.id,))
-        await self._index(conn, meeting)
+        await self.update_many(conn, [meeting])
         return meeting
 
     async def delete(self, conn: aiosqlite.Connection, meeting_id: int) -> None:
-        await conn.execute("DELETE FROM meetings_fts WHERE rowid = ?", (meeting_id,))
-        await conn.execute("DELETE FROM occurrences WHERE meeting_id = ?", (meeting_id,))
-        await conn.execute("DELETE FROM meetings WHERE id = ?", (meeting_id,))
+        await self.delete_many(conn, [meeting_id])
 
     async def remove(self, slug: str, community: str | None = None) -> bool:
         """Remove a meeting by slug; with a community, only that community's own meeting."""
@@ -251,7 +246,8 @@ class MeetingStore:
             return True
 
     async def add_many(self, meetings: Iterable[Meeting], batch: int = 5000) -> int:
-        """Bulk insert (demo data, benchmarks): slugs must already be unique."""
+        """Bulk insert (demo data, benchmarks) in transactions of `batch` meetings; slugs
+        must already be unique."""
         count = 0
         chunk: list[Meeting] = []
         for meeting in meetings:
@@ -265,29 +261,55 @@ class MeetingStore:
 
     async def _insert_chunk(self, chunk: list[Meeting]) -> int:
         async with self.db.transaction() as conn:
-            async with conn.execute("SELECT coalesce(max(id), 0) FROM meetings") as cur:
-                row = await cur.fetchone()
-            first = int(row[0]) + 1 if row else 1
-            rows = [(first + i, *self._row(m)) for i, m in enumerate(chunk)]
-            await conn.executemany(
-                "INSERT INTO meetings (id, slug, community, source, source_ref, name, fellowship,"
-                " days, start_min, end_min, timezone, attendance, tags, latitude, longitude, place,"
-                " updated, sequence, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
-            await conn.executemany(
-                "INSERT INTO meetings_fts (rowid, name, location, notes, region)"
-                " VALUES (?,?,?,?,?)",
-                [(first + i, *self._fts(m)) for i, m in enumerate(chunk)],
-            )
-            weeks = await self.materialised_weeks()
-            if weeks:
-                occ: list[tuple[int, int, int, str, str, float | None, float | None]] = []
-                for i, m in enumerate(chunk):
-                    occ += occurrence_rows(first + i, m, m.community or "", meeting_tags(m), weeks)
-                await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?,?,?)", occ)
-        self._max_duration = None
+            await self.insert_many(conn, chunk)
         return len(chunk)
+
+    # Batched writes inside an open transaction: one executemany per table, so imports of
+    # thousands of meetings do not pay aiosqlite's thread hop per row. Every write uses them.
+
+    async def insert_many(
+        self,
+        conn: aiosqlite.Connection,
+        meetings: Sequence[Meeting],
+        *,
+        slugs: Sequence[str] | None = None,
+    ) -> list[Meeting]:
+        """Insert meetings whose slugs (or the given `slugs`) are unique; returns them with
+        their ids."""
+        if not meetings:
+            return []
+        async with conn.execute("SELECT coalesce(max(id), 0) FROM meetings") as cur:
+            row = await cur.fetchone()
+        first = int(row[0]) + 1 if row else 1
+        names = slugs if slugs is not None else [m.slug for m in meetings]
+        stored = [
+            replace(m, id=first + i, slug=slug)
+            for i, (m, slug) in enumerate(zip(meetings, names, strict=True))
+        ]
+        await conn.executemany(
+            f"INSERT INTO meetings (id, {_COLUMNS}) VALUES ({','.join('?' * 19)})",
+            [(m.id, *self._row(m)) for m in stored],
+        )
+        await self._index(conn, stored)
+        return stored
+
+    async def update_many(self, conn: aiosqlite.Connection, meetings: Sequence[Meeting]) -> None:
+        """Replace stored meetings (matched by id) and rebuild their derived rows."""
+        if not meetings:
+            return
+        ids = [(m.id,) for m in meetings]
+        await conn.executemany(
+            f"UPDATE meetings SET {_SET} WHERE id=?", [(*self._row(m), m.id) for m in meetings]
+        )
+        await self._unindex(conn, ids)
+        await self._index(conn, meetings)
+
+    async def delete_many(self, conn: aiosqlite.Connection, meeting_ids: Sequence[int]) -> None:
+        if not meeting_ids:
+            return
+        ids = [(i,) for i in meeting_ids]
+        await self._unindex(conn, ids)
+        await conn.executemany("DELETE FROM meetings WHERE id = ?", ids)
 
     def _row(self, m: Meeting) -> tuple[Any, ...]:
         data = meeting_to_dict(m)
@@ -321,18 +343,24 @@ class MeetingStore:
         notes = " ".join(p for p in (m.notes, m.group) if p)
         return m.name, location, notes, region
 
-    async def _index(self, conn: aiosqlite.Connection, m: Meeting) -> None:
-        assert m.id is not None
-        await conn.execute(
+    async def _index(self, conn: aiosqlite.Connection, meetings: Sequence[Meeting]) -> None:
+        """The full-text rows and, for the weeks already materialised, the occurrences."""
+        await conn.executemany(
             "INSERT INTO meetings_fts (rowid, name, location, notes, region) VALUES (?,?,?,?,?)",
-            (m.id, *self._fts(m)),
+            [(m.id, *self._fts(m)) for m in meetings],
         )
         weeks = await self.materialised_weeks()
         if weeks:
-            await conn.executemany(
-                "INSERT INTO occurrences VALUES (?,?,?,?,?,?,?)",
-                occurrence_rows(m.id, m, m.community or "", meeting_tags(m), weeks),
-            )
+            rows: list[tuple[Any, ...]] = []
+            for m in meetings:
+                assert m.id is not None
+                rows += occurrence_rows(m.id, m, m.community or "", meeting_tags(m), weeks)
+            await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?,?,?)", rows)
+        self._max_duration = None
+
+    async def _unindex(self, conn: aiosqlite.Connection, ids: Sequence[tuple[int | None]]) -> None:
+        await conn.executemany("DELETE FROM meetings_fts WHERE rowid = ?", ids)
+        await conn.executemany("DELETE FROM occurrences WHERE meeting_id = ?", ids)
         self._max_duration = None
 
     # -- occurrences -------------------------------------------------------------------------

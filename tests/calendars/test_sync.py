@@ -167,12 +167,11 @@ async def test_failure_inside_the_transaction_rolls_back(
 ) -> None:
     await do_import(services, data=feed(item("a"), item("b")), source="intergroup")
     before = await snapshot(services)
-    from calendars import bulk
-
     async def explode(*args: Any, **kw: Any) -> list[Any]:
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(bulk, "insert_many", explode)
+    # The update of "a" has been written when the insert of "c" fails: both roll back.
+    monkeypatch.setattr(services.meetings, "insert_many", explode)
     with pytest.raises(RuntimeError):
         await do_import(
             services, data=feed(item("a", time="06:00"), item("c")), source="intergroup"
