@@ -8,12 +8,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from core.conversation.outbound import OutboundComposer
 from core.conversation.request import Attachment, GeoPoint, Request
 from core.conversation.router import Conversation
 from core.i18n import translate
@@ -181,13 +181,11 @@ class ConsoleTransport:
 
     platform = PLATFORM
 
-    def __init__(self, out: TextIO = sys.stdout) -> None:
+    def __init__(self, services: Services, out: TextIO = sys.stdout) -> None:
         self.out = out
-        self.compose: Callable[[OutboundMessage], Awaitable[Reply]] | None = None
+        self.compose = OutboundComposer(services)
 
     async def send(self, address: Address, message: OutboundMessage) -> SendResult:
-        if self.compose is None:
-            return SendResult.failed("no_composer")
         reply = await self.compose(message)
         self.out.write("\n" + render(reply)[0] + "> ")
         self.out.flush()

@@ -12,7 +12,6 @@ from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import Any, Protocol
 
-from core.conversation.outbound import OutboundComposer
 from core.delivery import DeliveryEngine
 from core.demo import demo_meetings
 from core.outbound import Transport
@@ -84,9 +83,6 @@ class Delivery:
     name = "delivery"
 
     def __init__(self, services: Services, transports: dict[str, Transport]) -> None:
-        composer = OutboundComposer(services)
-        for transport in transports.values():
-            transport.compose = composer  # type: ignore[attr-defined]
         self.engine = DeliveryEngine(services.db, services.clock, transports, services.config,
                                      services.reflections, meetings=services.meetings)
         services.subscriptions.on_change = self.engine.wake

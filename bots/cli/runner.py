@@ -18,4 +18,4 @@ async def run_cmd(args: argparse.Namespace, services: Services) -> int:
     async def console() -> None:
         await chat(services, ConsoleSession(services))
 
-    return await run(services, console=console, console_transport=ConsoleTransport())
+    return await run(services, console=console, console_transport=ConsoleTransport(services))

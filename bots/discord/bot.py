@@ -23,6 +23,7 @@ from bots.discord.render import NO_MENTIONS, ActionItem
 from bots.discord.translator import StepbotTranslator
 from bots.discord.transport import Compose, DiscordTransport
 from core.config import Config
+from core.conversation.outbound import OutboundComposer
 from core.services import Services
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,7 @@ class DiscordAdapter:
         compose: Compose | None = None,
     ) -> None:
         self.client = client or build_bot(services)
-        self.transport = DiscordTransport(self.client, compose or _core_composer(services))
+        self.transport = DiscordTransport(self.client, compose or OutboundComposer(services))
         self.__token = token
         self._task: asyncio.Task[None] | None = None
 
@@ -131,15 +132,6 @@ class DiscordAdapter:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
             self._task = None
-
-
-def _core_composer(services: Services) -> Compose | None:
-    """The conversation's composer for unprompted messages (the runner sets it too)."""
-    try:
-        from core.conversation.outbound import OutboundComposer
-    except ImportError:  # pragma: no cover - older core
-        return None
-    return OutboundComposer(services)
 
 
 def _report_gateway_end(task: asyncio.Task[None]) -> None:

@@ -21,7 +21,6 @@ from discord.app_commands import Choice
 
 from bots.discord import autocomplete as ac
 from bots.discord.interactions import Bridge
-from bots.discord.translator import ui_text
 from core.conversation.request import Attachment
 from core.conversation.router import register_command_labels
 from core.i18n import translate
@@ -143,7 +142,7 @@ def build_commands(bridge: Bridge) -> list[AppCommand]:
     async def fellowship_setting_ac(interaction: Interaction, current: str) -> list[Choice[str]]:
         lang = await language(interaction)
         return ac.fellowship_choices(
-            current, lang, for_filter=False, everything=ui_text("all_fellowships", lang)
+            current, lang, for_filter=False, everything=translate("settings.all_fellowships", lang)
         )
 
     async def zone_ac(interaction: Interaction, current: str) -> list[Choice[str]]:

@@ -22,7 +22,6 @@ from typing import Any
 import discord
 
 from bots.discord.render import COLOUR_DEFAULT, NO_MENTIONS, render_reply
-from bots.discord.translator import ui_text
 from core.conversation.context import Context
 from core.conversation.request import Request
 from core.conversation.router import Conversation
@@ -146,7 +145,9 @@ class Bridge:
             return True
         lang = await self.language(interaction)
         await interaction.response.send_message(
-            embed=discord.Embed(description=ui_text("not_yours", lang), colour=COLOUR_DEFAULT),
+            embed=discord.Embed(
+                description=translate("discord.not_yours", lang or "en"), colour=COLOUR_DEFAULT
+            ),
             ephemeral=True,
             allowed_mentions=NO_MENTIONS,
         )

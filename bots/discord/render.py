@@ -172,9 +172,7 @@ def reply_embeds(reply: Reply, extra_lines: Sequence[str] = ()) -> list[discord.
     colour = COLOUR_ERROR if reply.error else COLOUR_DEFAULT
     blocks = [clean(b) for b in reply.blocks if b]
     if reply.ask_location:
-        from bots.discord.translator import ui_text
-
-        blocks.append(clean(ui_text("no_location", reply.lang)))
+        blocks.append(clean(translate("discord.no_location", reply.lang)))
     blocks += list(extra_lines)
     embeds: list[discord.Embed] = []
     description = "\n\n".join(blocks)

@@ -7,13 +7,9 @@ spaces, at most 32 characters (a test checks every entry). Descriptions are at m
 
 from __future__ import annotations
 
-from typing import Any
-
 import discord
 from discord import app_commands
 from discord.app_commands import TranslationContextLocation as Where
-
-from core.i18n import normalize_language
 
 SPANISH_LOCALES = frozenset({discord.Locale.spain_spanish, discord.Locale.latin_american_spanish})
 
@@ -196,35 +192,3 @@ class StepbotTranslator(app_commands.Translator):
             return None
         table = NAMES_ES if context.location in _NAME_PLACES else TEXTS_ES
         return table.get(string.message)
-
-
-# Strings only the Discord adapter shows (the conversation has no notion of them).
-_UI: dict[str, dict[str, str]] = {
-    "not_yours": {
-        "en": "Only the person who asked can use these buttons — try the command yourself.",
-        "es": "Solo quien lo pidió puede usar estos botones: prueba el comando tú.",
-    },
-    "no_location": {
-        "en": "Discord cannot share a location: add a city or region to your search instead "
-        "(/meetings find region:…).",
-        "es": "Discord no puede compartir una ubicación: agrega una ciudad o región a tu "
-        "búsqueda (/reuniones buscar region:…).",
-    },
-    "all_fellowships": {"en": "All fellowships", "es": "Todos los programas"},
-    "reminder": {
-        "en": "Reminder: {name} starts {when}.",
-        "es": "Recordatorio: {name} empieza {when}.",
-    },
-    "milestone": {
-        "en": "Congratulations — {days} days today. One day at a time.",
-        "es": "Felicidades: hoy son {days} días. Un día a la vez.",
-    },
-    "step_of_month": {"en": "Step {step}", "es": "Paso {step}"},
-}
-
-
-def ui_text(key: str, lang: str | None, /, **params: Any) -> str:
-    """An adapter-only string in `lang` (English fallback)."""
-    entry = _UI[key]
-    text = entry.get(normalize_language(lang) or "en") or entry["en"]
-    return text.format(**params) if params else text

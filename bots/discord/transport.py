@@ -19,8 +19,7 @@ import aiohttp
 import discord
 
 from bots.discord.render import render_reply
-from bots.discord.translator import ui_text
-from core.outbound import Address, MessageKind, OutboundMessage, SendKind, SendResult
+from core.outbound import Address, OutboundMessage, SendKind, SendResult
 from core.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -32,36 +31,14 @@ DEFAULT_RETRY_SECONDS = 5.0
 Compose = Callable[[OutboundMessage], Reply | None | Awaitable[Reply | None]]
 
 
-def compose_message(message: OutboundMessage) -> Reply:
-    """A plain rendering of an outbound message (used until the conversation layer offers
-    its own; pass `compose=` to DiscordTransport to use another)."""
-    lang = message.language
-    if message.kind is MessageKind.REFLECTION and message.reflection is not None:
-        r = message.reflection
-        blocks = [ui_text("step_of_month", lang, step=r.step), r.body, r.question]
-        if r.source:
-            blocks.append(r.source)
-        return Reply(lang=lang, title=r.title, blocks=blocks)
-    if message.kind is MessageKind.REMINDER:
-        when = message.occurrence_start
-        stamp = f"<t:{int(when.timestamp())}:R>" if when is not None else ""
-        return Reply(
-            lang=lang,
-            blocks=[ui_text("reminder", lang, name=message.meeting_slug or "?", when=stamp)],
-        )
-    if message.kind is MessageKind.MILESTONE:
-        return Reply(lang=lang, blocks=[ui_text("milestone", lang, days=message.sober_days)])
-    return Reply(lang=lang, blocks=[str(message.kind)])
-
-
 class DiscordTransport:
     """`send(address, message) -> SendResult`; never raises for platform errors."""
 
     platform = PLATFORM
 
-    def __init__(self, client: discord.Client, compose: Compose | None = None) -> None:
+    def __init__(self, client: discord.Client, compose: Compose) -> None:
         self.client = client
-        self.compose: Compose = compose or compose_message
+        self.compose: Compose = compose
 
     async def send(self, address: Address, message: OutboundMessage | Reply) -> SendResult:
         """Send an unprompted message (composed from an OutboundMessage, or a ready Reply)."""

@@ -38,6 +38,7 @@ from bots.telegram.commands import sync_commands
 from bots.telegram.handlers import TelegramHandlers
 from bots.telegram.transport import TelegramTransport
 from core.config import RateLimits
+from core.conversation.outbound import OutboundComposer
 from core.errors import ValidationError
 from core.services import Services
 
@@ -209,7 +210,7 @@ class TelegramAdapter:
         self.services = services
         self.settings = settings or TelegramSettings.from_config(services.config.telegram)
         self.application = build_application(token, self.settings, services.config.telegram_limits)
-        self.transport = TelegramTransport(self.application.bot)
+        self.transport = TelegramTransport(self.application.bot, OutboundComposer(services))
         self.handlers = TelegramHandlers(services, self.transport)
         register_handlers(self.application, self.handlers)
         self.webhook: WebhookServer | None = None

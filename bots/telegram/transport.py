@@ -32,7 +32,7 @@ from telegram.error import (
 )
 
 from bots.telegram.render import RenderedReply, render_reply
-from core.outbound import Address, MessageKind, OutboundMessage, SendResult
+from core.outbound import Address, OutboundMessage, SendResult
 from core.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -93,28 +93,15 @@ def classify(exc: TelegramError) -> SendResult:
     return SendResult.failed(type(exc).__name__)
 
 
-def compose_reflection_only(message: OutboundMessage) -> Reply | None:
-    """Fallback composer: a daily reflection carries all its text; reminders and milestones
-    need the core's translated wording, so without a composer they are not sent."""
-    reflection = message.reflection
-    if message.kind is MessageKind.REFLECTION and reflection is not None:
-        return Reply(
-            lang=reflection.language,
-            title=reflection.title,
-            blocks=[reflection.body, reflection.question],
-        )
-    raise LookupError(f"no composer for {message.kind.value} messages")
-
-
 class TelegramTransport:
     """The Telegram side of `core.outbound.Transport`, plus the reply/edit helpers the
     interactive handlers use. `compose` renders OutboundMessages (see `Composer`)."""
 
     platform = PLATFORM
 
-    def __init__(self, bot: Bot, compose: Composer | None = None) -> None:
+    def __init__(self, bot: Bot, compose: Composer) -> None:
         self.bot = bot
-        self.compose: Composer = compose or compose_reflection_only
+        self.compose: Composer = compose
 
     # -- the delivery engine's port -----------------------------------------------------------
 

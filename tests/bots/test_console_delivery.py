@@ -18,7 +18,7 @@ async def test_console_subscription_is_printed_at_its_local_time(
     reply = await session.send("/subscribe 07:30 Europe/Madrid")
     assert reply is not None and "07:30" in reply.text()
     out = io.StringIO()
-    transport = ConsoleTransport(out)
+    transport = ConsoleTransport(services, out)
     delivery = Delivery(services, {"console": transport})
     assert await delivery.engine.run_once() == 0  # 17:00 in Madrid: not due yet
     clock.set(datetime(2026, 6, 4, 5, 31, tzinfo=UTC))  # 07:31 in Madrid (CEST)

@@ -10,8 +10,10 @@ import discord
 
 from bots.discord import render
 from bots.discord.transport import DiscordTransport
+from core.conversation.outbound import OutboundComposer
 from core.outbound import SendKind
 from core.replies import Button, FileAttachment, MeetingCard, Reply
+from core.services import Services
 
 from .harness import GENERAL_CHANNEL_ID, DiscordHarness
 
@@ -92,8 +94,8 @@ def test_huge_reply_fits_every_limit() -> None:
     assert all(len(str(c.get("label", ""))) <= 80 for r in components for c in r)
 
 
-async def test_huge_reply_is_accepted_by_discord(h: DiscordHarness) -> None:
-    transport = DiscordTransport(h.client)
+async def test_huge_reply_is_accepted_by_discord(h: DiscordHarness, services: Services) -> None:
+    transport = DiscordTransport(h.client, OutboundComposer(services))
     result = await transport.send_reply(GENERAL_CHANNEL_ID, huge_reply())
     assert result.kind is SendKind.OK
     [post] = h.fake.calls(f"/channels/{GENERAL_CHANNEL_ID}/messages")

@@ -9,6 +9,7 @@ import pytest
 
 from bots.discord.transport import DiscordTransport
 from core.clock import FakeClock
+from core.conversation.outbound import OutboundComposer
 from core.delivery import DeliveryEngine
 from core.outbound import Address, SendKind, SendResult
 from core.reflections import builtin_pack
@@ -29,8 +30,8 @@ HAPPY_USER = 1_400_000_000_000_000_002
 
 
 @pytest.fixture
-def transport(h: DiscordHarness) -> DiscordTransport:
-    return DiscordTransport(h.client)
+def transport(h: DiscordHarness, services: Services) -> DiscordTransport:
+    return DiscordTransport(h.client, OutboundComposer(services))
 
 
 def channel(chat_id: int) -> Address:
@@ -125,8 +126,8 @@ async def test_broadcast_through_the_delivery_engine(
     }
     for call in posted.values():
         assert call.allowed_mentions == {"parse": []} and call.embeds[0]["title"]
-    spanish = posted[str(fake.dm_channel_id(HAPPY_USER))].embeds[0]["description"]
-    assert spanish.startswith("Paso ")
+    spanish = posted[str(fake.dm_channel_id(HAPPY_USER))].embeds[0]["title"]
+    assert "· Paso " in spanish
     statuses = {
         s.address.chat_id: s.status for s in await subs.list_for_community("discord", community)
     }
@@ -143,7 +144,6 @@ async def test_subscribe_then_deliver_end_to_end(
 ) -> None:
     """/subscribe me (DM) and /subscribe channel (admin) store Discord addresses the
     transport delivers to, with the conversation's own composer."""
-    from core.conversation.outbound import OutboundComposer
 
     await h.invoke("subscribe me", {"time": "12:00"}, locale="es-ES")
     refused = await h.invoke("subscribe channel", {"time": "12:00"})  # not an admin

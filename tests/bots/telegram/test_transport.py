@@ -82,7 +82,7 @@ async def test_send_maps_real_error_bodies(
     assert fake_bot_api.calls_for("sendMessage")[-1].params["message_thread_id"] == 12
 
 
-async def test_outbound_messages_need_a_composer_except_reflections(
+async def test_outbound_messages_are_composed_by_the_core(
     fake_bot_api: FakeBotApi, adapter: TelegramAdapter
 ) -> None:
     transport = adapter.transport
@@ -96,17 +96,15 @@ async def test_outbound_messages_need_a_composer_except_reflections(
         reflection=builtin_pack().reflection_for(day, "en"),
     )
     assert await transport.send(Address("telegram", "61"), reflection) == SendResult.ok()
-    reminder = OutboundMessage(MessageKind.REMINDER, "en", 2, day, "UTC", meeting_slug="x")
-    assert await transport.send(Address("telegram", "61"), reminder) == SendResult.failed(
-        "no_composer"
+    text = fake_bot_api.calls_for("sendMessage")[-1].result["text"]
+    assert reflection.reflection is not None and reflection.reflection.title in text
+    reminder = OutboundMessage(
+        MessageKind.REMINDER, "es", 2, day, "America/New_York", meeting_slug="boston-women",
+        minutes_before=30,
     )
-
-    async def compose(message: OutboundMessage) -> Reply | None:
-        return Reply(blocks=[f"reminder {message.meeting_slug}"])
-
-    transport.compose = compose
     assert await transport.send(Address("telegram", "61"), reminder) == SendResult.ok()
-    assert fake_bot_api.calls_for("sendMessage")[-1].result["text"] == "reminder x"
+    text = fake_bot_api.calls_for("sendMessage")[-1].result["text"]
+    assert text.startswith("Recordatorio:") and "30 minutos" in text
 
 
 async def test_files_are_sent_as_documents(
@@ -174,7 +172,7 @@ async def test_broadcast_through_the_delivery_engine_with_403_429_and_migration(
     assert engine.metrics["migrated"] == 1
     group_message = next(c for c in calls if c.ok and c.params["chat_id"] == new_group)
     reflection = builtin_pack().reflection_for(date(2026, 6, 4), "es")
-    assert group_message.result["text"].startswith(reflection.title)
+    assert reflection.title in group_message.result["text"]
 
     [gone] = [s for s in await subscriptions.list_for_user("telegram", str(blocked))]
     assert gone.status is Status.BLOCKED
