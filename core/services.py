@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from core.clock import Clock, SystemClock
 from core.config import Config
+from core.outbound import Address
 from core.ports import CalendarPort
 from core.reflections import Pack, pack_from_config
 from core.search import MeetingSearch
@@ -58,6 +59,25 @@ class Services:
         for hook in self.forget_hooks:
             removed.update(await hook(platform, user_id))
         return removed
+
+    async def migrate_community(self, platform: str, old_id: str, new_id: str) -> int:
+        """A chat changed id (a Telegram group became a supergroup): its meetings, settings,
+        imports, feeds and subscriptions follow. Returns how many rows moved."""
+        old, new = f"{platform}:{old_id}", f"{platform}:{new_id}"
+        moved = 0
+        async with self.db.transaction() as conn:
+            await conn.execute(  # the stored record carries its community too
+                "UPDATE meetings SET data = json_set(data, '$.community', ?) WHERE community = ?",
+                (new, old),
+            )
+            for table in ("meetings", "occurrences", "community_settings", "subscriptions",
+                          "import_sources", "feeds"):
+                cur = await conn.execute(
+                    f"UPDATE {table} SET community = ? WHERE community = ?", (new, old)
+                )
+                moved += max(cur.rowcount, 0)
+        moved += await self.subscriptions.migrate_address(Address(platform, old_id), new_id)
+        return moved
 
     async def close(self) -> None:
         await self.db.close()

@@ -420,19 +420,11 @@ class TelegramHandlers:
     # -- platform events → storage ------------------------------------------------------------
 
     async def migrate_subscriptions(self, old_chat_id: str, new_chat_id: str) -> None:
-        from core.subscriptions import Subscriptions
-
-        subscriptions = Subscriptions(
-            self.services.db, self.services.clock, meetings=self.services.meetings
-        )
-        moved = await subscriptions.migrate_address(Address(PLATFORM, old_chat_id), new_chat_id)
-        log.info("telegram group migrated to a supergroup: %d subscriptions moved", moved)
+        moved = await self.services.migrate_community(PLATFORM, old_chat_id, new_chat_id)
+        log.info("telegram group migrated to a supergroup: %d rows moved", moved)
 
     async def deactivate_subscriptions(self, chat_id: str) -> None:
-        from core.subscriptions import Subscriptions
-
-        subscriptions = Subscriptions(
-            self.services.db, self.services.clock, meetings=self.services.meetings
+        stopped = await self.services.subscriptions.deactivate_address(
+            Address(PLATFORM, chat_id)
         )
-        stopped = await subscriptions.deactivate_address(Address(PLATFORM, chat_id))
         log.info("telegram chat unreachable: %d subscriptions deactivated", stopped)

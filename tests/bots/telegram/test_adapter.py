@@ -364,27 +364,38 @@ async def test_admin_commands_need_a_group_admin(
     assert "inside the community" in plain(in_private)
 
 
-async def test_group_migration_moves_subscriptions(
+async def test_group_migration_moves_the_community(
     fake_bot_api: FakeBotApi, adapter: TelegramAdapter, tg_services: Services
 ) -> None:
     from datetime import time
 
+    from core.model import OnlineAccess, build_meeting
+
     old, new = -4_001_234_567, -1_009_999_999_999
-    subscriptions = Subscriptions(tg_services.db, tg_services.clock)
+    old_key, new_key = f"telegram:{old}", f"telegram:{new}"
+    subscriptions = tg_services.subscriptions
     await subscriptions.subscribe(
-        "telegram", None, str(old), Address("telegram", str(old)), time(7, 0), "UTC", "en"
+        "telegram", None, old_key, Address("telegram", str(old)), time(7, 0), "UTC", "en"
     )
+    await tg_services.settings.update_community(old_key, tg_services.clock.now(),
+                                                timezone="Europe/Madrid")
+    await tg_services.meetings.add(build_meeting(
+        name="Group Hope", fellowship="aa", days=["monday"], start="19:00", timezone="UTC",
+        online=OnlineAccess(url="https://zoom.us/j/1"), community=old_key))
     update = fake_bot_api.text_message("x", old, ADMIN, "group")
     del update["message"]["text"]
     update["message"]["migrate_to_chat_id"] = new
     fake_bot_api.push_update(update)
 
     async def moved() -> bool:
-        subs = await subscriptions.list_for_community("telegram", str(new))
+        subs = await subscriptions.list_for_community("telegram", new_key)
         return [s.address.chat_id for s in subs] == [str(new)]
 
     await eventually(moved)
-    assert await subscriptions.list_for_community("telegram", str(old)) == []
+    assert await subscriptions.list_for_community("telegram", old_key) == []
+    assert (await tg_services.settings.community(new_key)).timezone == "Europe/Madrid"
+    mine = await tg_services.meetings.list_meetings(community=new_key, include_global=False)
+    assert [(m.name, m.community) for m in mine] == [("Group Hope", new_key)]
 
 
 async def test_bot_removed_or_blocked_deactivates_subscriptions(
