@@ -133,24 +133,43 @@ async def subscriptions(ctx: Context) -> Reply:
         lines.append(f"{n}. {_describe(ctx, sub)}")
         toggle = ("resume", "subscriptions.button_resume") if sub.status is not Status.ACTIVE \
             else ("pause", "subscriptions.button_pause")
-        reply.buttons.append([
+        row = [
             Button(f"{n}. {ctx.t(toggle[1])}", action=f"sub:{toggle[0]}:{sub.id}"),
             Button(f"{n}. {ctx.t('subscriptions.button_delete')}", action=f"sub:del:{sub.id}"),
-        ])
+        ]
+        if not sub.meeting_slug:
+            row.insert(1, Button(f"{n}. {ctx.t('subscriptions.button_time')}",
+                                 action=f"sub:times:{sub.id}"))
+        reply.buttons.append(row)
     reply.blocks = ["\n".join(lines), ctx.t("subscriptions.change_time")]
     return reply
 
 
+TIME_CHOICES = ("06:00", "06:30", "07:00", "07:30", "08:00", "09:00", "12:00", "18:00", "21:00",
+                "22:00")
+
+
 @action("sub")
 async def subscription_button(ctx: Context, parts: list[str]) -> Reply:
-    if len(parts) != 2 or not parts[1].isdigit():
+    """'sub:pause|resume|del|times:<id>' and 'sub:at:<id>:HHMM'."""
+    if len(parts) not in (2, 3) or not parts[1].isdigit():
         return ctx.error("error.button_expired")
     if not ctx.request.is_private and not ctx.request.is_admin:
         return ctx.error("error.admin_only")
     verb, sub_id = parts[0], int(parts[1])
     service = ctx.services.subscriptions
     owner = _owner(ctx)
-    if verb == "pause":
+    if verb == "times":
+        sub = await service.get(sub_id, owner)
+        choices = [Button(hhmm, action=f"sub:at:{sub.id}:{hhmm.replace(':', '')}")
+                   for hhmm in TIME_CHOICES]
+        return Reply(lang=ctx.lang, blocks=[ctx.t("subscriptions.pick_time", zone=sub.timezone)],
+                     buttons=[choices[:5], choices[5:]], private=True, edit=True)
+    if verb == "at":
+        if len(parts) != 3 or not (parts[2].isdigit() and len(parts[2]) == 4):
+            return ctx.error("error.button_expired")
+        await service.set_time(sub_id, owner, parse_time(parts[2], "time"))
+    elif verb == "pause":
         await service.pause(sub_id, owner)
     elif verb == "resume":
         await service.resume(sub_id, owner)
@@ -175,13 +194,22 @@ async def remind(ctx: Context) -> Reply:
     words = ctx.request.args.split()
     head = fold(words[0]) if words else ""
     service = ctx.services.subscriptions
+    reminders = await service.list_reminders(ctx.request.platform, ctx.request.user_id)
     if head in _LIST:
-        return await subscriptions(ctx)
+        if not reminders:
+            return Reply(lang=ctx.lang, blocks=[ctx.t("remind.none"), ctx.t("remind.usage")],
+                         private=True)
+        lines = [f"{n}. {_describe(ctx, r)}" for n, r in enumerate(reminders, start=1)]
+        return Reply(lang=ctx.lang, title=ctx.t("remind.list_title"), blocks=["\n".join(lines)],
+                     buttons=[[Button(f"{n}. {ctx.t('remind.button_cancel')}",
+                                      action=f"sub:del:{r.id}")]
+                              for n, r in enumerate(reminders, start=1)], private=True)
     if head in _CANCEL:
-        if len(words) < 2 or not words[1].isdigit():
-            return ctx.error("remind.usage")
-        done = await service.cancel_reminder(int(words[1]), ctx.request.platform,
-                                             ctx.request.user_id)
+        # The number as listed by /remind list.
+        if len(words) < 2 or not words[1].isdigit() or not 1 <= int(words[1]) <= len(reminders):
+            return ctx.error("remind.not_found")
+        done = await service.cancel_reminder(reminders[int(words[1]) - 1].id,
+                                             ctx.request.platform, ctx.request.user_id)
         return Reply(lang=ctx.lang, blocks=[ctx.t("remind.cancelled" if done
                                                   else "remind.not_found")], private=True)
     minutes = DEFAULT_REMINDER_MINUTES

@@ -132,3 +132,27 @@ async def test_reminder_delivery_composes_a_card(seeded: Services, ask: Ask) -> 
         occurrence_start=datetime(2026, 6, 3, 23, 0, tzinfo=UTC), minutes_before=30))
     assert reply.title == "Recordatorio: «Boston Women» empieza en 30 minutos"
     assert reply.cards[0].slug == "boston-women"
+
+
+async def test_change_the_time_with_buttons(ask: Ask, services: Services) -> None:
+    await ask("/subscribe 07:00 Europe/Madrid")
+    listing = await ask("/subscriptions")
+    change = next(b for row in listing.buttons for b in row if b.action and ":times:" in b.action)
+    choices = await ask(action=change.action)
+    nine = next(b for row in choices.buttons for b in row if b.label == "09:00")
+    updated = await ask(action=nine.action)
+    assert "09:00 (Europe/Madrid)" in updated.text()
+    [sub] = await services.subscriptions.list_for_user("test", "u1")
+    assert sub.local_time.hour == 9
+
+
+async def test_remind_list_and_cancel_by_number(seeded: Services, ask: Ask) -> None:
+    await ask("/remind boston-women 15")
+    await ask("/remind online-women")
+    listing = await ask("/remind list")
+    assert "1. Reminder 15 min before boston-women" in listing.text()
+    assert "2. Reminder 30 min before online-women" in listing.text()
+    await ask("/remind cancel 1")
+    left = await seeded.subscriptions.list_reminders("test", "u1")
+    assert [r.meeting_slug for r in left] == ["online-women"]
+    assert (await ask("/remind cancel 7")).error
