@@ -74,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     # httpx logs full request URLs, which contain the Telegram token: never at INFO.
     logging.getLogger("httpx").setLevel(logging.WARNING)
+    # aiosqlite logs SQL parameters (search words) at DEBUG: never member text in logs.
+    logging.getLogger("aiosqlite").setLevel(logging.WARNING)
     try:
         return asyncio.run(_run(args))
     except (StepbotError, CliError) as exc:

@@ -107,7 +107,7 @@ async def render_results(
     query = result.query
     reply = Reply(lang=ctx.lang, title=t("search.title", filters=describe(ctx, f, query)),
                   edit=edit)
-    if result.fell_back_to is When.TOMORROW:
+    if result.fell_back_to is When.TOMORROW and result.hits:
         reply.blocks.append(t("search.nothing_left_today"))
     if not result.hits:
         reply.blocks.append(t("search.none"))
