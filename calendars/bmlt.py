@@ -17,7 +17,7 @@ from typing import Any
 from calendars import tolerant as tol
 from calendars.errors import InvalidImport, SkipRecord
 from calendars.meeting_guide import load_json
-from calendars.records import ImportContext, ParseResult, Record
+from calendars.records import ImportContext, ParseResult, add_records
 from core import types as mtypes
 from core.model import Attendance, Location, Meeting, OnlineAccess, build_meeting
 
@@ -169,20 +169,16 @@ def parse_bmlt(data: bytes, ctx: ImportContext, formats: bytes | None = None) ->
         ref = tol.text(item.get("id_bigint")) or tol.text(item.get("id")) or f"#{index}"
         items.append((index, item))
         raw_refs.append(ref)
-    refs, dups = tol.unique_refs(raw_refs)
-    if dups:
-        ctx.warn("duplicate id_bigint values made unique: " + ", ".join(sorted(set(dups))[:10]))
-    for (index, item), ref in zip(items, refs, strict=True):
-        label = f"meeting {index} (id {ref})"
-        result.records.append(
-            Record(
-                ref=ref,
-                label=label,
-                convert=_converter(item, ref, label, ctx, mapping),
-                fingerprint=tol.fingerprint(item, signature),
-            )
-        )
-    return result
+    return add_records(
+        result,
+        items,
+        raw_refs,
+        ctx=ctx,
+        signature=signature,
+        what="id_bigint values",
+        label=lambda index, ref: f"meeting {index} (id {ref})",
+        converter=lambda item, ref, label: _converter(item, ref, label, ctx, mapping),
+    )
 
 
 def _converter(

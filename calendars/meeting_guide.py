@@ -13,7 +13,7 @@ from typing import Any
 
 from calendars import tolerant as tol
 from calendars.errors import InvalidImport, SkipRecord
-from calendars.records import ImportContext, ParseResult, Record
+from calendars.records import ImportContext, ParseResult, add_records
 from core.model import (
     Attendance,
     Location,
@@ -110,21 +110,15 @@ def parse_meeting_guide(data: bytes, ctx: ImportContext) -> ParseResult:
             continue
         items.append((index, item))
         raw_refs.append(_raw_ref(item, index))
-    refs, dups = tol.unique_refs(raw_refs)
-    if dups:
-        shown = ", ".join(repr(d) for d in sorted(set(dups))[:10])
-        ctx.warn(f"duplicate slugs made unique: {shown}")
-    for (index, item), ref in zip(items, refs, strict=True):
-        label = f"meeting {index} ({ref})"
-        result.records.append(
-            Record(
-                ref=ref,
-                label=label,
-                convert=_converter(item, ref, label, ctx),
-                fingerprint=tol.fingerprint(item, signature),
-            )
-        )
-    return result
+    return add_records(
+        result,
+        items,
+        raw_refs,
+        ctx=ctx,
+        signature=signature,
+        label=lambda index, ref: f"meeting {index} ({ref})",
+        converter=lambda item, ref, label: _converter(item, ref, label, ctx),
+    )
 
 
 def _raw_ref(item: dict[str, Any], index: int) -> str:

@@ -41,12 +41,22 @@ class CalendarsPort:
         return subscribe_links(public, query_to_params(query)) if public else None
 
     async def import_file(
-        self, data: bytes, *, filename: str, community: str, fellowship: str | None,
+        self,
+        data: bytes,
+        *,
+        filename: str,
+        community: str,
+        fellowship: str | None,
         default_tz: str,
     ) -> ImportSummary:
         report = await import_bytes(
-            self.services, data, filename=filename, source_name=default_source_name(filename),
-            community=community, fellowship=fellowship, default_tz=default_tz,
+            self.services,
+            data,
+            filename=filename,
+            source_name=default_source_name(filename),
+            community=community,
+            fellowship=fellowship,
+            default_tz=default_tz,
         )
         await self._refresh_reminders(report)
         return _summary(report)
@@ -54,8 +64,9 @@ class CalendarsPort:
     async def import_url(
         self, url: str, *, community: str, fellowship: str | None, default_tz: str
     ) -> ImportSummary:
-        report = await import_url(self.services, url, community=community,
-                                  fellowship=fellowship, default_tz=default_tz)
+        report = await import_url(
+            self.services, url, community=community, fellowship=fellowship, default_tz=default_tz
+        )
         await self._refresh_reminders(report)
         return _summary(report)
 

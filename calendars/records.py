@@ -10,9 +10,10 @@ SkipRecord / ValidationError. ``calendars.sync`` does the rest.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from calendars.zones import fuzzy_zone
 from core import types as mtypes
@@ -139,3 +140,35 @@ class ParseResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     # Records the file had in total (parsed + skipped): 0 means an empty file.
     total: int = 0
+
+
+def add_records(
+    result: ParseResult,
+    items: Sequence[tuple[int, dict[str, Any]]],
+    raw_refs: Sequence[str],
+    *,
+    ctx: ImportContext,
+    signature: str,
+    label: Callable[[int, str], str],
+    converter: Callable[[dict[str, Any], str, str], Callable[[], Meeting]],
+    what: str = "slugs",
+) -> ParseResult:
+    """The step every tabular importer ends with: make the keys unique (warning about the
+    duplicates), then one Record per item with its label, converter and fingerprint."""
+    from calendars import tolerant as tol
+
+    refs, dups = tol.unique_refs(raw_refs)
+    if dups:
+        shown = ", ".join(repr(d) for d in sorted(set(dups))[:10])
+        ctx.warn(f"duplicate {what} made unique: {shown}")
+    for (index, item), ref in zip(items, refs, strict=True):
+        text = label(index, ref)
+        result.records.append(
+            Record(
+                ref=ref,
+                label=text,
+                convert=converter(item, ref, text),
+                fingerprint=tol.fingerprint(item, signature),
+            )
+        )
+    return result

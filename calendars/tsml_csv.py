@@ -16,7 +16,7 @@ from typing import Any
 from calendars import tolerant as tol
 from calendars.errors import InvalidImport
 from calendars.meeting_guide import mg_item_to_meeting
-from calendars.records import ImportContext, ParseResult, Record
+from calendars.records import ImportContext, ParseResult, add_records
 from core.model import Meeting, slugify
 
 FORMAT = "csv"
@@ -171,22 +171,15 @@ def parse_tsml_csv(data: bytes, ctx: ImportContext) -> ParseResult:
         items.append((row_no, item))
         raw_refs.append(_raw_ref(item, row_no))
     result.total = len(items)
-    refs, dups = tol.unique_refs(raw_refs)
-    if dups:
-        ctx.warn(
-            "duplicate slugs made unique: " + ", ".join(repr(d) for d in sorted(set(dups))[:10])
-        )
-    for (row_no, item), ref in zip(items, refs, strict=True):
-        label = f"row {row_no}"
-        result.records.append(
-            Record(
-                ref=ref,
-                label=label,
-                convert=_converter(item, ref, label, ctx),
-                fingerprint=tol.fingerprint(item, signature),
-            )
-        )
-    return result
+    return add_records(
+        result,
+        items,
+        raw_refs,
+        ctx=ctx,
+        signature=signature,
+        label=lambda row_no, ref: f"row {row_no}",
+        converter=lambda item, ref, label: _converter(item, ref, label, ctx),
+    )
 
 
 def _item(values: dict[str, str]) -> dict[str, Any]:

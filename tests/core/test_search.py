@@ -8,17 +8,15 @@ from datetime import UTC, datetime
 import pytest
 
 from core.errors import ValidationError
-from core.model import Attendance, Location, OnlineAccess, build_meeting
+from core.model import Attendance, Location, OnlineAccess
 from core.search import MeetingQuery, When, parse_type_filters
 from core.services import Services
+from tests.helpers import BOSTON, ZOOM, add_meeting
 
-BOSTON = Location(address="1 Example Street, Boston", city="Boston", region="Back Bay",
-                  latitude=42.3503, longitude=-71.0810)
 CAMBRIDGE = Location(address="2 Sample Road, Cambridge", city="Cambridge", region="Harvard",
                      latitude=42.3736, longitude=-71.1097)
 LONDON = Location(address="3 Demo Way, London", city="London", region="Camden",
                   latitude=51.539, longitude=-0.1426)
-ZOOM = OnlineAccess(url="https://zoom.us/j/123")
 
 
 def utc(*args: int) -> datetime:
@@ -26,10 +24,7 @@ def utc(*args: int) -> datetime:
 
 
 async def add(services: Services, slug: str, **kw) -> None:
-    values = dict(name=slug.replace("-", " ").title(), fellowship="aa", days=["wednesday"],
-                  start="19:00", timezone="America/New_York", location=BOSTON, slug=slug)
-    values.update(kw)
-    await services.meetings.add(build_meeting(**values))
+    await add_meeting(services, slug, **kw)
 
 
 @pytest.fixture

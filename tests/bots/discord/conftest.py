@@ -41,27 +41,9 @@ async def make_harness(fake_discord: FakeDiscord) -> AsyncIterator[MakeHarness]:
 
 from bots.discord.bot import StepbotClient, build_bot  # noqa: E402
 from core.conversation.request import Request  # noqa: E402
-from core.model import Location, OnlineAccess, build_meeting  # noqa: E402
+from core.model import Location  # noqa: E402
 from core.services import Services  # noqa: E402
-
-ZOOM = OnlineAccess(url="https://zoom.us/j/123")
-BOSTON = Location(
-    address="1 Example Street, Boston", city="Boston", latitude=42.35, longitude=-71.08
-)
-
-
-async def add_meeting(services: Services, slug: str, **kw: Any) -> None:
-    values: dict[str, Any] = dict(
-        name=slug.replace("-", " ").title(),
-        fellowship="aa",
-        days=["wednesday"],
-        start="19:00",
-        timezone="America/New_York",
-        location=BOSTON,
-        slug=slug,
-    )
-    values.update(kw)
-    await services.meetings.add(build_meeting(**values))
+from tests.helpers import ZOOM, add_meeting  # noqa: E402  (re-exported for the tests)
 
 
 @pytest.fixture

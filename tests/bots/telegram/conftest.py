@@ -13,9 +13,10 @@ from telegram import Bot
 from calendars.port import install as install_calendars
 from core.clock import FakeClock
 from core.config import Config
-from core.model import Location, OnlineAccess, build_meeting
+from core.model import Location
 from core.services import Services
 from tests.bots.telegram.fake_bot_api import TEST_TOKEN, FakeBotApi
+from tests.helpers import ZOOM, add_meeting
 
 if TYPE_CHECKING:
     from bots.telegram.app import TelegramAdapter
@@ -43,32 +44,12 @@ async def fake_bot(fake_bot_api: FakeBotApi) -> AsyncIterator[Bot]:
 # --------------------------------------------------------------------------- the adapter
 
 
-BOSTON = Location(
-    address="1 Example Street, Boston",
-    city="Boston",
-    region="Back Bay",
-    latitude=42.3503,
-    longitude=-71.0810,
-)
-ZOOM = OnlineAccess(url="https://zoom.us/j/123")
-
-
 async def seed_meetings(services: Services) -> None:
     """A few meetings around Wednesday 2026-06-03 (the clock starts at 15:00 UTC), one of them
     with a name full of HTML, as imported data can be."""
 
     async def add(slug: str, **kw: Any) -> None:
-        values: dict[str, Any] = dict(
-            name=slug.replace("-", " ").title(),
-            fellowship="aa",
-            days=["wednesday"],
-            start="19:00",
-            timezone="America/New_York",
-            location=BOSTON,
-            slug=slug,
-        )
-        values.update(kw)
-        await services.meetings.add(build_meeting(**values))
+        await add_meeting(services, slug, **kw)
 
     await add("boston-women", types=["W", "C"])
     await add("online-women", types=["W"], location=Location(), online=ZOOM, start="20:00")

@@ -9,15 +9,13 @@ import pytest
 
 from core.conversation.request import Request
 from core.conversation.router import Conversation
-from core.model import Location, OnlineAccess, build_meeting
+from core.model import Location
 from core.replies import Reply
 from core.services import Services
+from tests.helpers import ZOOM, add_meeting
 
 Ask = Callable[..., Awaitable[Reply]]
 
-BOSTON = Location(address="1 Example Street, Boston", city="Boston", region="Back Bay",
-                  latitude=42.3503, longitude=-71.0810)
-ZOOM = OnlineAccess(url="https://zoom.us/j/123")
 
 
 def request(text: str = "", **kw: Any) -> Request:
@@ -50,11 +48,7 @@ def ask(services: Services) -> Ask:
 async def seeded(services: Services) -> Services:
     """A handful of meetings around a Wednesday 2026-06-03 (the clock starts at 15:00 UTC)."""
     def add(slug: str, **kw: Any) -> Any:
-        values: dict[str, Any] = dict(name=slug.replace("-", " ").title(), fellowship="aa",
-                                      days=["wednesday"], start="19:00",
-                                      timezone="America/New_York", location=BOSTON, slug=slug)
-        values.update(kw)
-        return services.meetings.add(build_meeting(**values))
+        return add_meeting(services, slug, **kw)
 
     await add("boston-women", types=["W", "C"])
     await add("online-women", types=["W"], location=Location(), online=ZOOM, start="20:00")
