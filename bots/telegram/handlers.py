@@ -227,6 +227,7 @@ class TelegramHandlers:
             locale=user.language_code,
             is_admin=await self.is_admin(chat, user, None),
             action=query.data,
+            local_times=True,  # tg-time entities show each member their own time
             thread_id=(
                 str(message.message_thread_id)
                 if isinstance(message, Message) and message.is_topic_message
@@ -310,6 +311,7 @@ class TelegramHandlers:
             community_id=None if private else str(chat.id),
             locale=user.language_code,
             thread_id=str(message.message_thread_id) if message.is_topic_message else None,
+            local_times=True,  # tg-time entities show each member their own time
         )
         if message.location is not None:
             point = GeoPoint(message.location.latitude, message.location.longitude)
