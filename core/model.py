@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from core import types as mtypes
 from core.errors import ValidationError
+from core.text import fold
 from core.timezones import canonical_zone
 
 DAY_NAMES_EN = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
@@ -206,11 +207,6 @@ def derive_attendance(
 # Parsing and validation helpers shared by the CLI, chat commands and importers.
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold().strip()
-
-
 _DAY_LOOKUP: dict[str, int] = {}
 for _i, (_en, _es) in enumerate(zip(DAY_NAMES_EN, DAY_NAMES_ES, strict=True)):
     for _name in (_en, _es, _en[:3], _es[:3], _en[:2]):
@@ -224,7 +220,7 @@ def parse_day(value: str | int) -> int:
         if 0 <= value <= 6:
             return value
         raise ValidationError("day", f"day {value} is not between 0 (Sunday) and 6", value=value)
-    text = _fold(str(value)).rstrip(".")
+    text = fold(str(value)).strip().rstrip(".")
     if text.isdigit() and 0 <= int(text) <= 6:
         return int(text)
     if text in _DAY_LOOKUP:

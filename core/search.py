@@ -26,7 +26,8 @@ from core.schedule import (
     viewer_date,
     viewer_day_bounds,
 )
-from core.store.meetings import MeetingStore, fold
+from core.store.meetings import MeetingStore
+from core.text import fold
 from core.timezones import canonical_zone, get_zone
 
 NOW_LOOKAHEAD = timedelta(minutes=60)

@@ -4,13 +4,13 @@ suggestions for typos and a city search for autocomplete."""
 from __future__ import annotations
 
 import difflib
-import unicodedata
 import zoneinfo
 from functools import cache
 from importlib import resources
 from zoneinfo import ZoneInfo
 
 from core.errors import ValidationError
+from core.text import fold
 
 # Names people type that are not IANA names at all.
 _COMMON_ALIASES = {
@@ -78,16 +78,11 @@ def canonical_zones() -> tuple[str, ...]:
     return tuple(sorted(country_zones() | {"UTC"}))
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 @cache
 def _folded_index() -> dict[str, str]:
     index: dict[str, str] = {}
     for zone in all_zones():
-        index[_fold(zone)] = zone
+        index[fold(zone)] = zone
     return index
 
 
@@ -96,9 +91,9 @@ def canonical_zone(name: str) -> str:
     raw = name.strip()
     if not raw:
         raise ValidationError("timezone", "a time zone is required", key="error.timezone_missing")
-    zone = raw if raw in all_zones() else _folded_index().get(_fold(raw).replace(" ", "_"))
+    zone = raw if raw in all_zones() else _folded_index().get(fold(raw).replace(" ", "_"))
     if zone is None:
-        zone = _COMMON_ALIASES.get(_fold(raw))
+        zone = _COMMON_ALIASES.get(fold(raw))
     if zone is None:
         raise ValidationError(
             "timezone",
@@ -130,12 +125,12 @@ def city_of(zone: str) -> str:
 
 def suggest_zones(text: str, limit: int = 5) -> list[str]:
     """Close matches for a mistyped zone or a city name ('new yrok' → America/New_York)."""
-    needle = _fold(text.strip()).replace(" ", "_")
+    needle = fold(text.strip()).replace(" ", "_")
     if not needle:
         return []
     zones = canonical_zones()
-    by_city = {_fold(city_of(z)).replace(" ", "_"): z for z in zones}
-    by_full = {_fold(z): z for z in zones}
+    by_city = {fold(city_of(z)).replace(" ", "_"): z for z in zones}
+    by_full = {fold(z): z for z in zones}
     found: list[str] = []
     for key in difflib.get_close_matches(needle, list(by_city), n=limit, cutoff=0.7):
         found.append(by_city[key])
@@ -147,12 +142,12 @@ def suggest_zones(text: str, limit: int = 5) -> list[str]:
 
 def search_zones(text: str, limit: int = 25) -> list[str]:
     """Zones whose city or full name contains `text` (for autocomplete), best first."""
-    needle = _fold(text.strip()).replace(" ", "_")
+    needle = fold(text.strip()).replace(" ", "_")
     zones = canonical_zones()
     if not needle:
         return list(zones[:limit])
-    starts = [z for z in zones if _fold(city_of(z)).replace(" ", "_").startswith(needle)]
-    contains = [z for z in zones if needle in _fold(z) and z not in starts]
+    starts = [z for z in zones if fold(city_of(z)).replace(" ", "_").startswith(needle)]
+    contains = [z for z in zones if needle in fold(z) and z not in starts]
     result = starts + contains
     if len(result) < limit:
         result += [z for z in suggest_zones(text, limit) if z not in result]

@@ -25,6 +25,7 @@ import discord
 from discord.utils import escape_markdown, escape_mentions
 
 from core.i18n import translate
+from core.render import card_fields
 from core.replies import Button, FileAttachment, MeetingCard, Reply
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -136,28 +137,25 @@ def card_embed(card: MeetingCard, lang: str, number: int | None = None) -> disco
         description=cut("\n".join(line for line in lines if line), DESCRIPTION_MAX),
         colour=COLOUR_BY_ATTENDANCE.get(card.attendance_key, COLOUR_DEFAULT),
     )
+    # The card's labelled fields come from core.render; Discord groups a few of them.
+    by_key = {item.key: item for item in card_fields(card, lang)}
     fields: list[tuple[str, str, bool]] = []
-    if card.types:
-        fields.append((t("cards.types"), ", ".join(clean(x) for x in card.types), True))
-    where = [clean(card.location)] if card.location else []
-    if card.distance_km is not None:
-        where.append(clean(t("cards.distance", km=f"{card.distance_km:.1f}")))
+    if "types" in by_key:
+        fields.append((by_key["types"].label, ", ".join(clean(x) for x in card.types), True))
+    where = [clean(by_key[k].value) for k in ("where", "distance") if k in by_key]
     if where:
         fields.append((t("cards.where"), "\n".join(where), True))
-    links = []
-    if card.join_url:
-        links.append(masked_link(t("cards.join"), card.join_url))
-    if card.map_url:
-        links.append(masked_link(t("cards.map"), card.map_url))
+    links = [masked_link(by_key[k].label, by_key[k].value) for k in ("join", "map")
+             if k in by_key]
     links += [masked_link(b.label, b.url) for b in card.buttons if b.url]
     if links:
         fields.append(("🔗", " · ".join(links), False))
-    if card.phone:
-        fields.append((t("cards.phone"), clean(card.phone), True))
-    if card.notes:
-        fields.append((t("cards.notes"), clean(card.notes), False))
-    if card.upcoming:
-        fields.append((t("cards.next_dates"), "\n".join(clean(u) for u in card.upcoming), False))
+    for key, inline in (("phone", True), ("notes", False)):
+        if key in by_key:
+            fields.append((by_key[key].label, clean(by_key[key].value), inline))
+    if "upcoming" in by_key:
+        fields.append((by_key["upcoming"].label, "\n".join(clean(u) for u in card.upcoming),
+                       False))
     fields = [(n, v, inline) for n, v, inline in fields if n.strip() and v.strip()]
     for name, value, inline in fields[:FIELDS_MAX]:
         embed.add_field(

@@ -10,7 +10,7 @@ from core.conversation.router import command
 from core.errors import ValidationError
 from core.model import Location, OnlineAccess, build_meeting
 from core.replies import Reply
-from core.store.meetings import fold
+from core.text import fold
 
 _KEYS = {
     "name": "name", "nombre": "name",

@@ -52,6 +52,11 @@ class Context:
     def reply(self, *blocks: str, **kwargs: Any) -> Reply:
         return Reply(lang=self.lang, blocks=list(blocks), **kwargs)
 
+    def continue_in_private(self) -> Reply:
+        """Something personal was asked in a community: offer a private chat instead."""
+        return Reply(lang=self.lang, blocks=[self.t("privacy.continue_in_private")],
+                     continue_in_private=True, private=True)
+
     def error(self, key: str, **params: Any) -> Reply:
         return Reply(lang=self.lang, blocks=[self.t(key, **params)], error=True,
                      private=True)

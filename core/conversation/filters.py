@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from core import types as mtypes
 from core.model import DAY_NAMES_EN, DAY_NAMES_ES, Attendance
 from core.search import When
-from core.store.meetings import fold
+from core.text import fold
 
 _WHEN = {
     "now": When.NOW, "right now": When.NOW, "ahora": When.NOW, "ahorita": When.NOW,

@@ -22,7 +22,7 @@ class OutboundComposer:
         t = Translator(message.language)
         if message.kind is MessageKind.REFLECTION:
             assert message.reflection is not None
-            reply = reflection_reply(t.lang, message.reflection, message.local_date, t)
+            reply = reflection_reply(t, message.reflection, message.local_date)
             reply.blocks.append(t("reflection.unsubscribe_hint"))
             return reply
         if message.kind is MessageKind.REMINDER:

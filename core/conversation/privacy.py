@@ -25,8 +25,7 @@ async def forgetme(ctx: Context) -> Reply:
 async def forget_button(ctx: Context, parts: list[str]) -> Reply:
     t = ctx.t
     if not ctx.request.is_private:
-        return Reply(lang=ctx.lang, blocks=[t("privacy.continue_in_private")],
-                     continue_in_private=True, private=True)
+        return ctx.continue_in_private()
     if parts != ["yes"]:
         return Reply(lang=ctx.lang, blocks=[t("forget.cancelled")], private=True, edit=True)
     removed = await ctx.services.forget_user(ctx.request.platform, ctx.request.user_id)

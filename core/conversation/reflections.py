@@ -7,9 +7,10 @@ from datetime import date, timedelta
 
 from core.conversation.context import Context
 from core.conversation.router import command
+from core.i18n import Translator
 from core.reflections import Reflection
 from core.replies import Button, Reply
-from core.store.meetings import fold
+from core.text import fold
 from core.timezones import get_zone
 
 _TODAY = {"", "today", "hoy"}
@@ -19,18 +20,14 @@ _NEUTRAL = {"neutral", "neutro", "neutra", "general"}
 _ORIGINAL = {"original", "1939", "aa"}
 
 
-def reflection_reply(ctx_lang: str, reflection: Reflection, day: date, t: object) -> Reply:
+def reflection_reply(t: Translator, reflection: Reflection, day: date) -> Reply:
     """The reflection as a Reply (used by /reflection and by the daily delivery)."""
-    from core.i18n import Translator
-
-    tr = t if isinstance(t, Translator) else Translator(ctx_lang)
-    title = tr("reflection.title", date=day.isoformat(), step=reflection.step,
-               title=reflection.title)
     return Reply(
-        lang=ctx_lang,
-        title=title,
-        blocks=[reflection.body.strip(), tr("reflection.question", question=reflection.question),
-                tr("reflection.source", source=reflection.source)],
+        lang=t.lang,
+        title=t("reflection.title", date=day.isoformat(), step=reflection.step,
+                title=reflection.title),
+        blocks=[reflection.body.strip(), t("reflection.question", question=reflection.question),
+                t("reflection.source", source=reflection.source)],
     )
 
 
@@ -57,7 +54,7 @@ async def reflection(ctx: Context) -> Reply:
     if day is None:
         return ctx.error("reflection.bad_date", value=ctx.request.args[:20])
     found = ctx.services.reflections.reflection_for(day, ctx.lang)
-    reply = reflection_reply(ctx.lang, found, day, ctx.t)
+    reply = reflection_reply(ctx.t, found, day)
     reply.buttons.append([
         Button(ctx.t("reflection.button_step", step=found.step), action=f"cmd:step:{found.step}"),
         Button(ctx.t("reflection.button_subscribe"), action="cmd:subscribe"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from core.conversation.context import Context
@@ -49,7 +49,6 @@ COMMANDS: dict[str, CommandSpec] = {}
 _ALIASES: dict[str, str] = {}
 ACTIONS: dict[str, ActionHandler] = {}
 _location_handler: list[Handler] = []
-_attachment_handler: list[Handler] = []
 
 
 def command(
@@ -82,11 +81,6 @@ def action(prefix: str) -> Callable[[F], F]:
 
 def on_location(fn: F) -> F:
     _location_handler[:] = [fn]
-    return fn
-
-
-def on_attachment(fn: F) -> F:
-    _attachment_handler[:] = [fn]
     return fn
 
 
@@ -170,18 +164,9 @@ class Conversation:
             spec = resolve_command(request.command)
             if spec is None:
                 return ctx.error("error.unknown_command", command=request.command[:32])
-            if spec.admin and not (request.is_private or request.is_admin):
-                return ctx.error("error.admin_only")
-            if spec.admin and request.is_private:
-                return ctx.error("error.admin_in_community")
-            if spec.personal and not request.is_private:
-                return Reply(lang=ctx.lang, blocks=[ctx.t("privacy.continue_in_private")],
-                             continue_in_private=True, private=True)
-            return await spec.handler(ctx)
+            return await run_command(ctx, spec)
         if request.location is not None and _location_handler:
             return await _location_handler[0](ctx)
-        if request.attachment is not None and _attachment_handler:
-            return await _attachment_handler[0](ctx)
         if request.text and request.is_private:
             return Reply(lang=ctx.lang, blocks=[ctx.t("help.free_text")],
                          buttons=[[Button(ctx.t("help.button_meetings"), action="cmd:meetings"),
@@ -189,21 +174,24 @@ class Conversation:
         return None
 
 
+async def run_command(ctx: Context, spec: CommandSpec) -> Reply | None:
+    """Run a command after the checks every way of invoking it shares (typed or a button):
+    admin commands only by a community's admins, personal ones only in private."""
+    request = ctx.request
+    if spec.admin and request.is_private:
+        return ctx.error("error.admin_in_community")
+    if spec.admin and not request.is_admin:
+        return ctx.error("error.admin_only")
+    if spec.personal and not request.is_private:
+        return ctx.continue_in_private()
+    return await spec.handler(ctx)
+
+
 @action("cmd")
-async def _run_command(ctx: Context, parts: list[str]) -> Reply | None:
+async def _button_command(ctx: Context, parts: list[str]) -> Reply | None:
     """A button that runs a command: 'cmd:meetings:today'."""
-    if not parts:
-        return None
-    spec = resolve_command(parts[0])
+    spec = resolve_command(parts[0]) if parts else None
     if spec is None:
         return ctx.error("error.button_expired")
-    from dataclasses import replace
-
     ctx.request = replace(ctx.request, command=parts[0], args=" ".join(parts[1:]), action=None)
-    conversation_ctx = ctx
-    if spec.admin and not ctx.request.is_admin:
-        return ctx.error("error.admin_only")
-    if spec.personal and not ctx.request.is_private:
-        return Reply(lang=ctx.lang, blocks=[ctx.t("privacy.continue_in_private")],
-                     continue_in_private=True, private=True)
-    return await spec.handler(conversation_ctx)
+    return await run_command(ctx, spec)

@@ -9,7 +9,7 @@ from core.conversation.router import action, command
 from core.errors import ValidationError
 from core.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language
 from core.replies import Button, Reply
-from core.store.meetings import fold
+from core.text import fold
 from core.timezones import canonical_zone, suggest_zones
 
 _TIMEZONE = {"timezone", "tz", "zone", "zona", "zona_horaria", "huso", "time"}
@@ -30,8 +30,7 @@ async def settings(ctx: Context) -> Reply:
     if head in _COMMUNITY:
         return await community_settings(ctx, rest)
     if not ctx.request.is_private:
-        return Reply(lang=ctx.lang, blocks=[ctx.t("privacy.continue_in_private")],
-                     continue_in_private=True, private=True)
+        return ctx.continue_in_private()
     if head in _TIMEZONE:
         return await set_timezone(ctx, rest)
     if head in _LANGUAGE:
@@ -116,8 +115,7 @@ async def setting_button(ctx: Context, parts: list[str]) -> Reply:
         return ctx.error("error.button_expired")
     kind, value = parts[0], ":".join(parts[1:])
     if not ctx.request.is_private and kind in ("tz", "lang", "fel"):
-        return Reply(lang=ctx.lang, blocks=[ctx.t("privacy.continue_in_private")],
-                     continue_in_private=True, private=True)
+        return ctx.continue_in_private()
     if kind == "tz":
         return await set_timezone(ctx, value)
     if kind == "lang":

@@ -10,9 +10,9 @@ from core.errors import ValidationError
 from core.model import parse_time
 from core.outbound import Address
 from core.replies import Button, Reply
-from core.store.meetings import fold
 from core.store.subscriptions import Status, Subscription
 from core.subscriptions import Owner, SobrietyStatus
+from core.text import fold
 from core.timezones import canonical_zone
 
 DEFAULT_TIME = time(7, 0)
@@ -23,11 +23,6 @@ _LIST = {"list", "lista", "ver", "show", "mostrar", ""}
 _CANCEL = {"cancel", "cancelar", "remove", "quitar", "delete", "borrar"}
 _ON = {"on", "si", "yes", "activar", "encender"}
 _OFF = {"off", "no", "desactivar", "apagar"}
-
-
-def _private(ctx: Context) -> Reply:
-    return Reply(lang=ctx.lang, blocks=[ctx.t("privacy.continue_in_private")],
-                 continue_in_private=True, private=True)
 
 
 def _address(ctx: Context) -> Address:
@@ -65,7 +60,7 @@ async def subscribe(ctx: Context) -> Reply:
     for_channel = not ctx.request.is_private and (target in _CHANNEL or (
         target not in _ME and ctx.request.is_admin))
     if not ctx.request.is_private and not for_channel:
-        return _private(ctx)
+        return ctx.continue_in_private()
     if for_channel and not ctx.request.is_admin:
         return ctx.error("error.admin_only")
     local, zone = _when(ctx, words)
@@ -93,7 +88,7 @@ async def unsubscribe(ctx: Context) -> Reply:
     words = {fold(w) for w in ctx.request.args.split()}
     for_channel = not ctx.request.is_private and not (words & _ME)
     if not ctx.request.is_private and not for_channel:
-        return _private(ctx)
+        return ctx.continue_in_private()
     if for_channel and not ctx.request.is_admin:
         return ctx.error("error.admin_only")
     removed = await ctx.services.subscriptions.unsubscribe(
@@ -116,7 +111,7 @@ def _owner(ctx: Context) -> Owner:
 @command("subscriptions", aliases=("suscripciones", "subs"), order=52)
 async def subscriptions(ctx: Context) -> Reply:
     if not ctx.request.is_private and not ctx.request.is_admin:
-        return _private(ctx)
+        return ctx.continue_in_private()
     service = ctx.services.subscriptions
     if ctx.request.is_private:
         subs = (await service.list_for_user(ctx.request.platform, ctx.request.user_id)
@@ -190,7 +185,7 @@ async def subscription_button(ctx: Context, parts: list[str]) -> Reply:
 @command("remind", aliases=("recordar", "recordatorio", "recordarme", "reminders"), order=53)
 async def remind(ctx: Context) -> Reply:
     if not ctx.request.is_private:
-        return _private(ctx)
+        return ctx.continue_in_private()
     words = ctx.request.args.split()
     head = fold(words[0]) if words else ""
     service = ctx.services.subscriptions
@@ -241,7 +236,7 @@ async def remind_button(ctx: Context, parts: list[str]) -> Reply:
     if len(parts) != 1 or not parts[0].isdigit():
         return ctx.error("error.button_expired")
     if not ctx.request.is_private:
-        return _private(ctx)
+        return ctx.continue_in_private()
     found = (await ctx.services.meetings.get_many([int(parts[0])])).get(int(parts[0]))
     if found is None:
         return ctx.error("meeting.gone")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -19,6 +18,7 @@ from core.model import Attendance, Meeting
 from core.schedule import mg_weekday, resolve_local
 from core.store.codec import meeting_from_dict, meeting_to_dict
 from core.store.db import Database
+from core.text import fold
 
 WEEK_SECONDS = 7 * 86400
 _WEEK_ORIGIN = 4 * 86400  # 1970-01-05 was a Monday
@@ -31,14 +31,6 @@ def week_of(epoch: float) -> int:
 
 def week_start(week: int) -> datetime:
     return datetime.fromtimestamp(week * WEEK_SECONDS + _WEEK_ORIGIN, UTC)
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free text for matching what people type."""
-    if text.isascii():
-        return text.lower()
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def meeting_tags(meeting: Meeting, attendance: Attendance | None = None) -> str:
