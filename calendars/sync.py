@@ -13,6 +13,11 @@ An import only ever reads and writes the meetings of its own (source, community)
 
 Everything happens in one transaction; an invalid file raises InvalidImport before anything is
 written, and refusing to empty a source protects against a feed that briefly returns nothing.
+
+Parsing and comparing run in a worker thread, so the bot keeps answering while a big file is
+read; the write transaction holds only the prepared batch. The differences are computed from a
+snapshot of the source read outside that transaction: if another process changed the source in
+between, the snapshot is stale, nothing is written, and the comparison is made again.
 """
 
 from __future__ import annotations
@@ -59,6 +64,11 @@ def _source_lock(services: Services, source: str, community: str | None) -> asyn
 
 
 _GET_MANY_CHUNK = 500
+_STALE_RETRIES = 3
+
+
+class _StaleSnapshot(Exception):
+    """The source changed (another process) between reading it and writing the import."""
 
 
 @dataclass
@@ -235,9 +245,18 @@ async def import_bytes(
         now=services.clock.now(),
         fellowship_assumed=assumed,
     )
-    parsed = parse(data, kind, ctx, bmlt_formats=bmlt_formats)
+    parsed = await asyncio.to_thread(parse, data, kind, ctx, bmlt_formats=bmlt_formats)
     async with _source_lock(services, name, ctx.community):
-        report = await apply(services, parsed, ctx, location=filename, dry_run=dry_run)
+        for attempt in range(_STALE_RETRIES):
+            try:
+                report = await apply(services, parsed, ctx, location=filename, dry_run=dry_run)
+                break
+            except _StaleSnapshot:
+                if attempt == _STALE_RETRIES - 1:
+                    raise InvalidImport(
+                        "the source kept changing while it was imported; try again",
+                        key="error.import_busy",
+                    ) from None
     if assumed and report.changed:
         label = mtypes.fellowship(fellowship_key)
         report.warnings.insert(
@@ -304,31 +323,26 @@ def _reason(label: str, exc: Exception) -> str:
     return f"{label}: {exc}"
 
 
-async def apply(
-    services: Services,
+@dataclass
+class _Plan:
+    """What an import would change, computed off the event loop."""
+
+    report: ImportReport
+    new: list[tuple[Meeting, str | None]] = field(default_factory=list)
+    compare: list[tuple[int, str, Meeting, str | None]] = field(default_factory=list)
+    kept: set[str] = field(default_factory=set)
+
+
+def _classify(
     parsed: ParseResult,
     ctx: ImportContext,
-    *,
-    location: str | None = None,
-    dry_run: bool = False,
-) -> ImportReport:
-    """Compare parsed records with the source's stored meetings and write the difference."""
-    db = services.db
-    community_key = ctx.community or ""
-    rows = await db.fetchall(
-        "SELECT m.id, m.slug, m.source_ref, r.fingerprint FROM meetings m"
-        " LEFT JOIN import_records r ON r.meeting_id = m.id"
-        " WHERE m.source = ? AND m.community = ? AND m.source_ref IS NOT NULL",
-        (ctx.source, community_key),
-    )
-    existing = {
-        str(r["source_ref"]): (int(r["id"]), str(r["slug"]), r["fingerprint"]) for r in rows
-    }
-    report = ImportReport(ctx.source, parsed.fmt, ctx.community, dry_run=dry_run)
+    existing: dict[str, tuple[int, str, str | None]],
+    dry_run: bool,
+) -> _Plan:
+    """Records → new meetings and meetings to compare with their stored versions."""
+    plan = _Plan(ImportReport(ctx.source, parsed.fmt, ctx.community, dry_run=dry_run))
+    report, kept = plan.report, plan.kept
     report.skipped.extend(parsed.skipped)
-    kept: set[str] = set()
-    new: list[tuple[Meeting, str | None]] = []
-    compare: list[tuple[int, str, Meeting, str | None]] = []
     for record in parsed.records:
         if record.ref in kept:
             report.skipped.append((record.ref, f"{record.label}: duplicate key {record.ref!r}"))
@@ -366,23 +380,60 @@ async def apply(
             )
         kept.add(record.ref)
         if stored is None:
-            new.append((meeting, record.fingerprint))
+            plan.new.append((meeting, record.fingerprint))
         else:
-            compare.append((stored[0], stored[1], meeting, record.fingerprint))
+            plan.compare.append((stored[0], stored[1], meeting, record.fingerprint))
+    return plan
 
-    old = await _stored(services, [c[0] for c in compare])
+
+def _updates(plan: _Plan, old: dict[int, Meeting]) -> list[tuple[Meeting, str | None]]:
+    """The compared meetings that really changed, with their next SEQUENCE."""
     updates: list[tuple[Meeting, str | None]] = []
-    for meeting_id, slug, meeting, fp in compare:
+    for meeting_id, slug, meeting, fp in plan.compare:
         before = old.get(meeting_id)
         if before is not None and before.material_key() == meeting.material_key():
-            report.unchanged.append(before.slug)
+            plan.report.unchanged.append(before.slug)
             continue
         sequence = before.sequence + 1 if before is not None else 1
         updates.append((replace(meeting, id=meeting_id, slug=slug, sequence=sequence), fp))
+    return updates
+
+
+_SNAPSHOT = (
+    "SELECT m.id, m.slug, m.source_ref, m.sequence, m.updated, r.fingerprint FROM meetings m"
+    " LEFT JOIN import_records r ON r.meeting_id = m.id"
+    " WHERE m.source = ? AND m.community = ? AND m.source_ref IS NOT NULL ORDER BY m.id"
+)
+
+
+async def apply(
+    services: Services,
+    parsed: ParseResult,
+    ctx: ImportContext,
+    *,
+    location: str | None = None,
+    dry_run: bool = False,
+) -> ImportReport:
+    """Compare parsed records with the source's stored meetings and write the difference.
+
+    Raises _StaleSnapshot (nothing written) when another process changed the source while
+    the difference was being computed."""
+    db = services.db
+    community_key = ctx.community or ""
+    rows = await db.fetchall(_SNAPSHOT, (ctx.source, community_key))
+    snapshot = [tuple(r) for r in rows]
+    existing = {
+        str(r["source_ref"]): (int(r["id"]), str(r["slug"]), r["fingerprint"]) for r in rows
+    }
+    plan = await asyncio.to_thread(_classify, parsed, ctx, existing, dry_run)
+    report = plan.report
+    old = await _stored(services, [c[0] for c in plan.compare])
+    updates = await asyncio.to_thread(_updates, plan, old)
+    new = plan.new
     gone = [
         (ref, meeting_id, slug)
         for ref, (meeting_id, slug, _) in existing.items()
-        if ref not in kept
+        if ref not in plan.kept
     ]
 
     valid = len(new) + len(updates) + len(report.unchanged)
@@ -421,6 +472,9 @@ async def apply(
 
     store = services.meetings
     async with db.transaction() as conn:
+        async with conn.execute(_SNAPSHOT, (ctx.source, community_key)) as cur:
+            if [tuple(r) for r in await cur.fetchall()] != snapshot:
+                raise _StaleSnapshot
         await store.delete_many(conn, [meeting_id for _, meeting_id, _ in gone])
         await store.update_many(conn, [m for m, _ in updates])
         async with conn.execute("SELECT slug FROM meetings") as cur:

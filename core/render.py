@@ -4,10 +4,27 @@ escaping around these plain strings."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from core.i18n import translate
 from core.replies import MeetingCard
+
+
+# C0 controls except tab and line feed (CR is turned into a line break first), DEL, C1 controls,
+# and the bidirectional embedding / override / isolate controls (U+202A–U+202E, U+2066–U+2069).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAKS = re.compile(r"\r\n?|[\u2028\u2029]")
+
+
+def strip_controls(text: str) -> str:
+    """Text without the characters that make a display lie about it: terminal escapes (ESC,
+    CSI…), backspaces, bells and other control characters, and the bidi overrides that
+    reorder what follows (U+202E "RIGHT-TO-LEFT OVERRIDE" and relatives). Line breaks (CR,
+    CRLF, U+2028/U+2029) become "\\n"; tabs, zero-width joiners and RTL letters stay."""
+    if text.isprintable():
+        return text
+    return _CONTROLS.sub("", _LINE_BREAKS.sub("\n", text))
 
 
 @dataclass(frozen=True, slots=True)

@@ -153,9 +153,7 @@ class MeetingSearch:
 
     async def _ensure_functions(self) -> None:
         if not self._functions_ready:
-            await self.store.db.conn.create_function(
-                "distance_km", 4, _sql_distance, deterministic=True
-            )
+            await self.store.db.create_function("distance_km", 4, _sql_distance)
             self._functions_ready = True
 
     async def search(self, query: MeetingQuery, at: datetime | None = None) -> SearchResult:

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -19,6 +19,8 @@ from core.schedule import mg_weekday, resolve_local
 from core.store.codec import meeting_from_dict, meeting_to_dict
 from core.store.db import Database
 from core.text import fold
+
+_T = TypeVar("_T")
 
 WEEK_SECONDS = 7 * 86400
 _WEEK_ORIGIN = 4 * 86400  # 1970-01-05 was a Monday
@@ -120,6 +122,28 @@ def occurrence_rows(
     return rows
 
 
+_OFF_LOOP_FROM = 50  # rows: below this, a thread hop costs more than the work
+
+
+async def _off_loop(work: Callable[[], _T], size: int) -> _T:
+    """Run CPU work for `size` meetings in a worker thread when it is big enough to matter."""
+    return await asyncio.to_thread(work) if size >= _OFF_LOOP_FROM else work()
+
+
+_INSERT_OCCURRENCE = "INSERT OR IGNORE INTO occurrences VALUES (?,?,?,?,?,?,?)"
+
+
+def _week_rows(week: int, meetings: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Occurrence rows of one week for rows of (id, community, tags, days, start_min,
+    end_min, timezone, latitude, longitude)."""
+    expander = WeekExpander(week)
+    return [
+        (r[0], s, e, r[1], r[2], r[7], r[8])
+        for r in meetings
+        for s, e in expander.expand(r[3], r[4], r[5], r[6])
+    ]
+
+
 _COLUMNS = (
     "slug, community, source, source_ref, name, fellowship, days, start_min, end_min,"
     " timezone, attendance, tags, latitude, longitude, place, updated, sequence, data"
@@ -146,9 +170,6 @@ class MeetingStore:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self._weeks: set[int] | None = None
-        self._weeks_lock = asyncio.Lock()
-        self._max_duration: int | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -238,23 +259,19 @@ class MeetingStore:
             return True
 
     async def add_many(self, meetings: Iterable[Meeting], batch: int = 5000) -> int:
-        """Bulk insert (demo data, benchmarks) in transactions of `batch` meetings; slugs
-        must already be unique."""
+        """Bulk insert (demo data, benchmarks) in one transaction, all or nothing, written
+        `batch` meetings at a time so memory stays flat; slugs must already be unique."""
         count = 0
-        chunk: list[Meeting] = []
-        for meeting in meetings:
-            chunk.append(meeting)
-            if len(chunk) >= batch:
-                count += await self._insert_chunk(chunk)
-                chunk = []
-        if chunk:
-            count += await self._insert_chunk(chunk)
-        return count
-
-    async def _insert_chunk(self, chunk: list[Meeting]) -> int:
         async with self.db.transaction() as conn:
-            await self.insert_many(conn, chunk)
-        return len(chunk)
+            chunk: list[Meeting] = []
+            for meeting in meetings:
+                chunk.append(meeting)
+                if len(chunk) >= batch:
+                    count += len(await self.insert_many(conn, chunk))
+                    chunk = []
+            if chunk:
+                count += len(await self.insert_many(conn, chunk))
+        return count
 
     # Batched writes inside an open transaction: one executemany per table, so imports of
     # thousands of meetings do not pay aiosqlite's thread hop per row. Every write uses them.
@@ -278,9 +295,9 @@ class MeetingStore:
             replace(m, id=first + i, slug=slug)
             for i, (m, slug) in enumerate(zip(meetings, names, strict=True))
         ]
+        params = await _off_loop(lambda: [(m.id, *self._row(m)) for m in stored], len(stored))
         await conn.executemany(
-            f"INSERT INTO meetings (id, {_COLUMNS}) VALUES ({','.join('?' * 19)})",
-            [(m.id, *self._row(m)) for m in stored],
+            f"INSERT INTO meetings (id, {_COLUMNS}) VALUES ({','.join('?' * 19)})", params
         )
         await self._index(conn, stored)
         return stored
@@ -290,9 +307,8 @@ class MeetingStore:
         if not meetings:
             return
         ids = [(m.id,) for m in meetings]
-        await conn.executemany(
-            f"UPDATE meetings SET {_SET} WHERE id=?", [(*self._row(m), m.id) for m in meetings]
-        )
+        params = await _off_loop(lambda: [(*self._row(m), m.id) for m in meetings], len(meetings))
+        await conn.executemany(f"UPDATE meetings SET {_SET} WHERE id=?", params)
         await self._unindex(conn, ids)
         await self._index(conn, meetings)
 
@@ -341,74 +357,77 @@ class MeetingStore:
             "INSERT INTO meetings_fts (rowid, name, location, notes, region) VALUES (?,?,?,?,?)",
             [(m.id, *self._fts(m)) for m in meetings],
         )
-        weeks = await self.materialised_weeks()
+        async with conn.execute("SELECT week FROM occurrence_weeks") as cur:
+            weeks = [int(r[0]) for r in await cur.fetchall()]
         if weeks:
-            rows: list[tuple[Any, ...]] = []
-            for m in meetings:
-                assert m.id is not None
-                rows += occurrence_rows(m.id, m, m.community or "", meeting_tags(m), weeks)
-            await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?,?,?)", rows)
-        self._max_duration = None
+            def rows() -> list[tuple[Any, ...]]:
+                found: list[tuple[Any, ...]] = []
+                for m in meetings:
+                    assert m.id is not None
+                    found += occurrence_rows(m.id, m, m.community or "", meeting_tags(m), weeks)
+                return found
+
+            await conn.executemany(_INSERT_OCCURRENCE, await _off_loop(rows, len(meetings)))
 
     async def _unindex(self, conn: aiosqlite.Connection, ids: Sequence[tuple[int | None]]) -> None:
         await conn.executemany("DELETE FROM meetings_fts WHERE rowid = ?", ids)
         await conn.executemany("DELETE FROM occurrences WHERE meeting_id = ?", ids)
-        self._max_duration = None
 
     # -- occurrences -------------------------------------------------------------------------
+    # Which weeks exist is asked of the database every time: another process (a CLI search,
+    # `stepbot serve`, a second bot) may have materialised or pruned one since.
 
-    async def materialised_weeks(self) -> set[int]:
-        if self._weeks is None:
+    async def materialised_weeks(self, lo: int | None = None, hi: int | None = None) -> set[int]:
+        """Weeks whose occurrences exist (within [lo, hi] when given)."""
+        if lo is None or hi is None:
             rows = await self.db.fetchall("SELECT week FROM occurrence_weeks")
-            self._weeks = {int(r[0]) for r in rows}
-        return self._weeks
+        else:
+            rows = await self.db.fetchall(
+                "SELECT week FROM occurrence_weeks WHERE week BETWEEN ? AND ?", (lo, hi)
+            )
+        return {int(r[0]) for r in rows}
 
     async def ensure_occurrences(self, start: datetime, end: datetime) -> None:
-        """Make sure occurrences starting in [start - 1 day, end) are materialised."""
-        wanted = set(
-            range(week_of(start.timestamp() - 86400), week_of(end.timestamp() - 1) + 1)
-        )
-        if wanted <= await self.materialised_weeks():
+        """Make sure occurrences starting in [start - 1 day, end) are materialised.
+
+        Safe under any number of processes: the missing weeks are decided again inside the
+        write transaction (SQLite's lock serialises it), and the inserts ignore rows that
+        exist already."""
+        lo, hi = week_of(start.timestamp() - 86400), week_of(end.timestamp() - 1)
+        wanted = set(range(lo, hi + 1))
+        if wanted <= await self.materialised_weeks(lo, hi):
             return
-        async with self._weeks_lock:
-            have = await self.materialised_weeks()
-            missing = sorted(wanted - have)
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT week FROM occurrence_weeks WHERE week BETWEEN ? AND ?", (lo, hi)
+            ) as cur:
+                missing = sorted(wanted - {int(r[0]) for r in await cur.fetchall()})
             if not missing:
                 return
-            rows = await self.db.fetchall(
+            async with conn.execute(
                 "SELECT id, community, tags, days, start_min, end_min, timezone, latitude,"
                 " longitude FROM meetings"
-            )
-            async with self.db.transaction() as conn:
-                for week in missing:
-                    expander = WeekExpander(week)
-                    batch = [
-                        (r[0], s, e, r[1], r[2], r[7], r[8])
-                        for r in rows
-                        for s, e in expander.expand(r[3], r[4], r[5], r[6])
-                    ]
-                    await conn.executemany("INSERT INTO occurrences VALUES (?,?,?,?,?,?,?)", batch)
-                    await conn.execute("INSERT INTO occurrence_weeks (week) VALUES (?)", (week,))
-            have.update(missing)
+            ) as cur:
+                rows = list(await cur.fetchall())
+            for week in missing:
+                batch = await asyncio.to_thread(_week_rows, week, rows)
+                await conn.executemany(_INSERT_OCCURRENCE, batch)
+                await conn.execute(
+                    "INSERT OR IGNORE INTO occurrence_weeks (week) VALUES (?)", (week,)
+                )
 
     async def prune_occurrences(self, now: datetime) -> None:
         """Forget materialised weeks well in the past."""
         cutoff = week_of(now.timestamp()) - KEEP_PAST_WEEKS
-        weeks = await self.materialised_weeks()
-        old = [w for w in weeks if w < cutoff]
-        if not old:
+        if not await self.db.scalar("SELECT 1 FROM occurrence_weeks WHERE week < ?", (cutoff,)):
             return
         async with self.db.transaction() as conn:
             await conn.execute(
                 "DELETE FROM occurrences WHERE start_utc < ?", (cutoff * WEEK_SECONDS + _WEEK_ORIGIN,)
             )
             await conn.execute("DELETE FROM occurrence_weeks WHERE week < ?", (cutoff,))
-        weeks.difference_update(old)
 
     async def max_duration_seconds(self) -> int:
-        if self._max_duration is None:
-            value = await self.db.scalar(
-                "SELECT max((end_min - start_min + 1440) % 1440) FROM meetings"
-            )
-            self._max_duration = int(value or 1440) * 60 or 86400
-        return self._max_duration
+        """The longest meeting's length (the meetings_duration index answers it at once)."""
+        value = await self.db.scalar("SELECT max((end_min - start_min + 1440) % 1440) FROM meetings")
+        return int(value or 1440) * 60 or 86400

@@ -49,7 +49,7 @@ def percentile(values: list[float], pct: float) -> float:
 
 
 async def _changes(services: Services) -> int:
-    return int(await services.db.scalar("SELECT total_changes()"))
+    return await services.db.total_changes()
 
 
 async def _serve(services: Services) -> dict[str, float]:

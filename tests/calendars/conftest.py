@@ -54,7 +54,7 @@ async def snapshot(services: Services) -> list[tuple[Any, ...]]:
 
 
 async def total_changes(services: Services) -> int:
-    return int(await services.db.scalar("SELECT total_changes()"))
+    return await services.db.total_changes()
 
 
 def meeting(slug: str, **kw: Any) -> Meeting:
