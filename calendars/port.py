@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 from calendars import ics_export
@@ -30,11 +31,11 @@ class CalendarsPort:
     def __init__(self, services: Services) -> None:
         self.services = services
 
-    def meeting_ics(self, meeting: Meeting, *, lang: str) -> bytes:
-        return ics_export.meeting_ics(meeting, lang=lang)
+    async def meeting_ics(self, meeting: Meeting, *, lang: str) -> bytes:
+        return await asyncio.to_thread(ics_export.meeting_ics, meeting, lang=lang)
 
-    def calendar_ics(self, meetings: Sequence[Meeting], *, name: str, lang: str) -> bytes:
-        return ics_export.calendar_for(meetings, name=name, lang=lang)
+    async def calendar_ics(self, meetings: Sequence[Meeting], *, name: str, lang: str) -> bytes:
+        return await asyncio.to_thread(ics_export.calendar_for, meetings, name=name, lang=lang)
 
     def subscribe_links(self, query: MeetingQuery) -> dict[str, str] | None:
         public = self.services.config.public_url

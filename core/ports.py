@@ -25,9 +25,14 @@ class ImportSummary:
 
 
 class CalendarPort(Protocol):
-    def meeting_ics(self, meeting: Meeting, *, lang: str) -> bytes: ...
+    """Exports are built and imports parsed off the event loop: awaiting them never stalls
+    the other conversations of the process."""
 
-    def calendar_ics(self, meetings: Sequence[Meeting], *, name: str, lang: str) -> bytes: ...
+    async def meeting_ics(self, meeting: Meeting, *, lang: str) -> bytes: ...
+
+    async def calendar_ics(
+        self, meetings: Sequence[Meeting], *, name: str, lang: str
+    ) -> bytes: ...
 
     def subscribe_links(self, query: MeetingQuery) -> dict[str, str] | None:
         """{'https': …, 'webcal': …} for a feed of these filters, when a public URL is set."""

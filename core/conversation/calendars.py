@@ -39,7 +39,7 @@ async def export(ctx: Context) -> Reply:
                      private=True)
     meetings = meetings[:MAX_EXPORT]
     title = ctx.t("export.calendar_name", filters=describe(ctx, f, query))
-    data = port.calendar_ics(meetings, name=title, lang=ctx.lang)
+    data = await port.calendar_ics(meetings, name=title, lang=ctx.lang)
     filename = f"stepbot-{slugify(ctx.request.args or 'meetings', 40)}.ics"
     reply = Reply(lang=ctx.lang, title=title,
                   blocks=[ctx.t("export.done", count=len(meetings))],
@@ -63,7 +63,7 @@ async def meeting_calendar(ctx: Context, parts: list[str]) -> Reply:
     if found is None or (found.community is not None
                          and found.community != ctx.request.community):
         return ctx.error("meeting.gone")
-    data = _port(ctx).meeting_ics(found, lang=ctx.lang)
+    data = await _port(ctx).meeting_ics(found, lang=ctx.lang)
     return Reply(lang=ctx.lang, blocks=[ctx.t("export.one", name=found.name)],
                  files=[FileAttachment(f"{found.slug}.ics", data, ICS_MIME)], private=True)
 
