@@ -12,7 +12,7 @@ from core.services import Services
 from tests.core.conversation.conftest import Ask
 
 IMPORT_MEETINGS = 15_000
-ANSWER_WITHIN_S = 2.0  # generous for a shared, noisy machine; a blocked loop took minutes
+ANSWER_WITHIN_S = 5.0  # generous for a shared, noisy machine; a blocked loop took minutes
 
 
 async def test_meetings_are_answered_while_a_big_import_runs(
