@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -18,7 +19,7 @@ from core.conversation.request import Attachment, GeoPoint, Request
 from core.conversation.router import Conversation
 from core.i18n import translate
 from core.outbound import Address, OutboundMessage, SendResult
-from core.render import card_fields, card_heading
+from core.render import card_fields, card_heading, strip_controls
 from core.replies import Button, MeetingCard, Reply
 from core.services import Services
 
@@ -43,7 +44,9 @@ def render_card(card: MeetingCard, lang: str) -> list[str]:
 
 
 def render(reply: Reply) -> tuple[str, list[Button]]:
-    """The reply as text, plus the buttons in the order they are numbered."""
+    """The reply as text, plus the buttons in the order they are numbered. The text is shown
+    as it is (markdown and HTML too) but without control characters: imported text must not
+    drive the terminal (ANSI escapes, carriage returns) or reorder it (bidi overrides)."""
     lines: list[str] = []
     if reply.title:
         lines += [reply.title, ""]
@@ -68,7 +71,7 @@ def render(reply: Reply) -> tuple[str, list[Button]]:
         lines.append("(→ private chat)")
     for file in reply.files:
         lines.append(f"[file: {file.filename}, {len(file.data)} bytes]")
-    return "\n".join(lines).rstrip() + "\n", buttons
+    return strip_controls("\n".join(lines)).rstrip() + "\n", buttons
 
 
 def reply_json(reply: Reply) -> dict[str, Any]:
@@ -192,5 +195,12 @@ class ConsoleTransport:
         return SendResult.ok()
 
 
+# What json.dumps(ensure_ascii=False) leaves raw but a terminal would act on: DEL, the C1
+# controls (U+009B is CSI) and the bidi overrides. JSON allows them as \\u escapes.
+_JSON_UNSAFE = re.compile(r"[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def dump_json(reply: Reply | None) -> str:
-    return json.dumps(reply_json(reply) if reply else None, ensure_ascii=False, indent=2)
+    """The reply as JSON for scripts: the data unchanged, safe to print on a terminal."""
+    text = json.dumps(reply_json(reply) if reply else None, ensure_ascii=False, indent=2)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from core.i18n import translate
 from core.replies import MeetingCard
 
-
 # C0 controls except tab and line feed (CR is turned into a line break first), DEL, C1 controls,
 # and the bidirectional embedding / override / isolate controls (U+202A–U+202E, U+2066–U+2069).
 _CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

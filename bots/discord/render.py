@@ -2,8 +2,9 @@
 select menus whose custom_id carries the core's action token, files, ephemeral flag.
 
 Text in a Reply is plain text (imported meeting names can contain anything), so every piece
-of it is escaped for Discord markdown and mentions here; on top of that every message is sent
-with ``AllowedMentions.none()``.
+of it goes through :func:`clean`, which escapes all of Discord's markdown — no formatting, no
+masked link, no mention, emoji or timestamp can come from it; on top of that every message is
+sent with ``AllowedMentions.none()``.
 
 Components: a Button's action token is the component's custom_id as is. Two cases need a small
 envelope, marked by a leading ``~`` that core tokens never have: a token repeated in one
@@ -22,10 +23,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import discord
-from discord.utils import escape_markdown, escape_mentions
 
 from core.i18n import translate
-from core.render import card_fields
+from core.render import card_fields, strip_controls
 from core.replies import Button, FileAttachment, MeetingCard, Reply
 
 # Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits)
@@ -49,6 +49,8 @@ LINK_URL_MAX = 512
 _SELECT_PREFIX = "~s"
 _DUPLICATE_RE = re.compile(r"~d\d+~(?P<token>.+)", re.S)
 _LINK_SCHEMES = ("https://", "http://", "discord://")
+# A link target Discord reads to its end as it is: URL characters but ( ) [ ] < > \ ` ' " |.
+_MASKABLE_URL_RE = re.compile(r"[A-Za-z0-9\-._~:/?#@!$&*+,;=%]+")
 ELLIPSIS = "…"
 MIN_PIECE = 40  # shorter than this, a description or field says nothing: drop embeds instead
 
@@ -64,9 +66,66 @@ COLOUR_BY_ATTENDANCE = {
 NO_MENTIONS = discord.AllowedMentions.none()
 
 
+# --------------------------------------------------------------------------- escaping
+
+# Discord's markdown lets a backslash escape any ASCII punctuation, so plain text is made inert
+# by a backslash before every character that has a meaning somewhere in a line…
+_MARKUP_RE = re.compile(r"([\\*_~`|<>\[\]()#])")
+# …and before the list markers ("- ", "+ ", "1. ") that only mean something at a line's start
+# (after blanks or zero-width characters, which a client may not count as text).
+_LINE_MARKER_RE = re.compile(r"^((?:[^\S\n]|[\u200b-\u200d\u2060\ufeff])*)([-+]|[0-9]+(?=\.))",
+                             re.M)
+_MENTION_RE = re.compile(r"@(everyone|here|[!&]?[0-9]{17,20})")
+# A bare link as Discord's client finds one (discord.py's utils._URL_REGEX, http(s) only). The
+# client formats nothing inside a link, and a backslash there would become part of the address,
+# so links are kept, except for characters that could close or open markup if a client ever
+# saw less of a link than this: those are percent-encoded (the address stays the same one).
+# "_" stays as it is (it is in very many addresses), and "#" (it starts the fragment).
+_URL_RE = re.compile(r"https?://[^\s<]+[^<.,:;\"')\]\s]")
+_URL_ENCODED = {ord(c): f"%{ord(c):02X}" for c in "\\*~`|[]()>"}
+# What Discord leaves out at a link's end ("(see https://x.example)."): kept unescaped, as a
+# backslash there would join the link. Safe: without an unescaped "[" none of it is markup.
+_URL_TAIL_RE = re.compile(r"[.,:;\"')\]]*")
+
+
+def _escape_marker(match: re.Match[str]) -> str:
+    blanks, marker = match.groups()
+    return f"{blanks}\\{marker}" if marker in "-+" else f"{blanks}{marker}\\"
+
+
+def _escape_plain(text: str, at_line_start: bool) -> str:
+    """Escape text that holds no link; `at_line_start`: whether text[0] begins a line."""
+    escaped = _MENTION_RE.sub("@\u200b\\1", _MARKUP_RE.sub(r"\\\1", text))
+    if at_line_start:
+        return _LINE_MARKER_RE.sub(_escape_marker, escaped)
+    head, newline, rest = escaped.partition("\n")  # the first line continues a link
+    return head + newline + _LINE_MARKER_RE.sub(_escape_marker, rest)
+
+
 def clean(text: str) -> str:
-    """Plain text → safe Discord text: markdown and mentions escaped (links left intact)."""
-    return escape_mentions(escape_markdown(text))
+    """Plain text → Discord text that shows exactly that text: control characters and bidi
+    overrides dropped, every markdown character backslash-escaped (bold, italics, underline,
+    strike, spoilers, code, quotes, headings, subtext, lists, masked links ``[text](url)``,
+    ``<https://…>`` and ``<@…>`` / ``<#…>`` / ``<:emoji:…>`` / ``<t:…>`` tokens), and
+    ``@everyone``, ``@here`` and ``@<id>`` broken by a zero-width space.
+
+    Bare http(s) links stay clickable and show their whole address, so no link can hide
+    behind other text; a "<" right after a link is set apart by a space. ``:`` is not
+    escaped: every token that uses it starts with ``<``."""
+    text = strip_controls(text)
+    pieces: list[str] = []
+    position = 0
+    for link in _URL_RE.finditer(text):
+        plain = text[position : link.start()]
+        pieces.append(_escape_plain(plain, position == 0 or text[position - 1] == "\n"))
+        tail = _URL_TAIL_RE.match(text, link.end())
+        assert tail is not None  # the pattern matches the empty string
+        pieces.append(link.group().translate(_URL_ENCODED) + tail.group())
+        position = tail.end()
+        if text.startswith("<", position):  # "\<" there would join the link: keep it apart
+            pieces.append(" ")
+    pieces.append(_escape_plain(text[position:], position == 0 or text[position - 1] == "\n"))
+    return "".join(pieces)
 
 
 def cut(text: str, limit: int) -> str:
@@ -74,7 +133,9 @@ def cut(text: str, limit: int) -> str:
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """Split on line breaks (or hard) into pieces of at most `limit` characters."""
+    """Split cleaned text on line breaks (or hard) into pieces of at most `limit` characters.
+    A hard cut never parts a backslash from the character it escapes, and a list marker at the
+    start of the next piece (a new line there) is escaped."""
     pieces: list[str] = []
     current = ""
     for line in text.split("\n"):
@@ -82,8 +143,11 @@ def split_text(text: str, limit: int) -> list[str]:
             if current:
                 pieces.append(current)
                 current = ""
-            pieces.append(line[:limit])
-            line = line[limit:]
+            head = line[:limit]
+            odd = (len(head) - len(head.rstrip("\\"))) % 2 == 1  # it ends inside an escape
+            at = limit - 1 if odd and limit > 1 else limit
+            pieces.append(line[:at])
+            line = _LINE_MARKER_RE.sub(_escape_marker, line[at:], count=1)
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) > limit:
             pieces.append(current)
@@ -105,8 +169,9 @@ def is_link(url: str | None) -> bool:
 
 
 def masked_link(label: str, url: str) -> str:
-    """'[Join](https://…)' for a plain web link, else 'Join: <the text, escaped>'."""
-    if is_link(url) and not any(ch in url for ch in "()[]<>"):
+    """'[Join](https://…)' for a plain web link (only characters that cannot end the link's
+    target), else 'Join: <the address, cleaned>'."""
+    if is_link(url) and _MASKABLE_URL_RE.fullmatch(url):
         return f"[{clean(label)}]({url})"
     return f"{clean(label)}: {clean(url)}"
 
@@ -318,7 +383,7 @@ def build_view(reply: Reply) -> _Components:
         return cid
 
     def button(b: Button) -> discord.ui.Item[Any] | None:
-        label = cut(b.label, LABEL_MAX) or "…"
+        label = cut(strip_controls(b.label), LABEL_MAX) or "…"  # labels show no markdown
         if b.url is not None:
             if is_link(b.url):
                 return discord.ui.Button(label=label, url=b.url)
@@ -362,15 +427,16 @@ def build_view(reply: Reply) -> _Components:
                 placeholder = placeholder or actions[j].label
                 options.append(
                     discord.SelectOption(
-                        label=cut(f"{number}. {card.name}", OPTION_TEXT_MAX),
+                        label=cut(strip_controls(f"{number}. {card.name}"), OPTION_TEXT_MAX),
                         value=token,
-                        description=cut(card.when_text, OPTION_TEXT_MAX) or None,
+                        description=cut(strip_controls(card.when_text), OPTION_TEXT_MAX)
+                        or None,
                     )
                 )
             if options:
                 select: discord.ui.Select[Any] = discord.ui.Select(
                     custom_id=f"{_SELECT_PREFIX}{j}",
-                    placeholder=cut(placeholder + "…", PLACEHOLDER_MAX),
+                    placeholder=cut(strip_controls(placeholder) + "…", PLACEHOLDER_MAX),
                     options=options[:OPTIONS_MAX],
                 )
                 card_rows.append([ActionItem(select)])

@@ -24,7 +24,7 @@ from telegram import (
 
 from core.conversation.cards import day_name
 from core.i18n import Translator
-from core.render import card_fields, card_heading
+from core.render import card_fields, card_heading, strip_controls
 from core.replies import Button, FileAttachment, MeetingCard, Reply
 
 TEXT_LIMIT = 4096  # characters of a message after entity parsing
@@ -49,8 +49,9 @@ class RenderedReply:
 
 
 def escape(text: str) -> str:
-    """Escape plain text for parse_mode=HTML (only <, > and & are special there)."""
-    return html.escape(text, quote=False)
+    """Escape plain text for parse_mode=HTML (only <, > and & are special there); control
+    characters and bidi overrides are dropped (see core.render.strip_controls)."""
+    return html.escape(strip_controls(text), quote=False)
 
 
 def escape_attribute(text: str) -> str:
@@ -181,7 +182,7 @@ def pack_sections(sections: list[list[str]], limit: int = TEXT_LIMIT) -> list[st
 
 
 def _button(button: Button, prefix: str = "") -> InlineKeyboardButton:
-    label = f"{prefix}{button.label}" or "·"
+    label = strip_controls(f"{prefix}{button.label}") or "·"
     if button.url is not None:
         return InlineKeyboardButton(label, url=button.url)
     return InlineKeyboardButton(label, callback_data=button.action)

@@ -247,7 +247,7 @@ async def test_meeting_added_by_an_admin_never_pings(
 
     shown = await h.invoke("meeting show", {"meeting": meeting.slug})
     assert_safe(shown.callback)
-    assert shown.callback.embeds[0]["title"] == "@\u200beveryone <b>x</b>"
+    assert shown.callback.embeds[0]["title"] == "@\u200beveryone \\<b\\>x\\</b\\>"
 
     removed = await h.invoke(
         "meetings-admin remove", {"meeting": meeting.slug}, permissions=ADMINISTRATOR

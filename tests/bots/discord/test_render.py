@@ -111,8 +111,8 @@ def test_text_is_escaped_and_never_pings() -> None:
     rendered = render.render_reply(reply)
     header, first = rendered.embeds
     assert header.title == "@\u200beveryone \\*\\*now\\*\\*"
-    assert header.description == "<@\u200b123456789012345678> \\_hi\\_ @\u200bhere"
-    assert first.title == "@\u200bhere <b>x</b> \\~\\~y\\~\\~"
+    assert header.description == "\\<@\u200b123456789012345678\\> \\_hi\\_ @\u200bhere"
+    assert first.title == "@\u200bhere \\<b\\>x\\</b\\> \\~\\~y\\~\\~"
     assert rendered.send_kwargs()["allowed_mentions"].to_dict() == {"parse": []}
 
 
