@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 
 from core import types as mtypes
 from core.errors import ValidationError
+from core.recurrence import PLAIN_SCHEDULE, Schedule
 from core.text import fold
 from core.timezones import canonical_zone
 
@@ -120,7 +121,8 @@ class OnlineAccess:
 
 @dataclass(frozen=True, slots=True)
 class Meeting:
-    """One weekly meeting (possibly on several days)."""
+    """One meeting: its sittings start at `start` local time on `days`, as `schedule` says
+    (by default every week, forever; see core.recurrence)."""
 
     slug: str
     name: str
@@ -142,6 +144,7 @@ class Meeting:
     updated: datetime = field(default_factory=lambda: datetime(2000, 1, 1, tzinfo=UTC))
     sequence: int = 0
     id: int | None = None
+    schedule: Schedule = PLAIN_SCHEDULE
 
     @property
     def duration_minutes(self) -> int:
@@ -179,6 +182,7 @@ class Meeting:
             self.group,
             self.url,
             self.attendance_option,
+            self.schedule,
         )
 
 
@@ -311,6 +315,7 @@ def build_meeting(
     attendance_option: Attendance | str | None = None,
     updated: datetime | None = None,
     strict_types: bool = True,
+    schedule: Schedule | None = None,
 ) -> Meeting:
     """Validate raw values and build a Meeting. Raises ValidationError naming the field.
 
@@ -326,6 +331,11 @@ def build_meeting(
             "fellowship", f"unknown fellowship {fellowship!r}", key="error.fellowship_unknown",
             value=fellowship,
         )
+    plan = schedule or PLAIN_SCHEDULE
+    if not days and plan.recurrence.dates:  # one-off sittings: their own weekdays
+        days = sorted({(d.weekday() + 1) % 7 for d in plan.recurrence.dates})
+    if not days and plan.recurrence.month_days:
+        days = [0]  # by day of the month: weekdays say nothing; keep the slug's shape
     if not days:
         raise ValidationError("day", "at least one day is required", key="error.day_missing")
     day_set = tuple(sorted({parse_day(d) for d in days}))
@@ -399,6 +409,11 @@ def build_meeting(
                                                     f"{start_time:%H%M}")
     if updated is not None and updated.tzinfo is None:
         raise ValidationError("updated", "update time needs a time zone")
+    stamp = (updated or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+    if plan is not PLAIN_SCHEDULE:
+        from core.schedule_edits import check_schedule  # it builds on core.schedule
+
+        plan = check_schedule(plan, day_set, today=stamp.date())
     return Meeting(
         slug=clean_slug,
         name=clean_name,
@@ -417,5 +432,6 @@ def build_meeting(
         source_ref=source_ref,
         community=community,
         attendance_option=option,
-        updated=(updated or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0),
+        updated=stamp,
+        schedule=plan,
     )

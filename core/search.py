@@ -22,6 +22,7 @@ from core.schedule import (
     TIME_OF_DAY,
     Occurrence,
     next_viewer_weekday,
+    occurrence_starting,
     resolve_local,
     viewer_date,
     viewer_day_bounds,
@@ -305,7 +306,8 @@ class MeetingSearch:
             if meeting is None:
                 continue
             tz = get_zone(meeting.timezone)
-            occ = Occurrence(meeting, datetime.fromtimestamp(s, tz), datetime.fromtimestamp(e, tz))
+            occ = occurrence_starting(meeting, datetime.fromtimestamp(s, tz),
+                                      datetime.fromtimestamp(e, tz))
             distance = None
             if query.near is not None and meeting.location.has_point:
                 assert meeting.location.latitude is not None

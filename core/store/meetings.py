@@ -15,8 +15,9 @@ import aiosqlite
 
 from core import types as mtypes
 from core.model import Attendance, Meeting
-from core.schedule import mg_weekday, resolve_local
-from core.store.codec import meeting_from_dict, meeting_to_dict
+from core.recurrence import PLAIN_SCHEDULE, Schedule, SittingChange
+from core.schedule import SittingStatus, changed_sitting, mg_weekday, plan, resolve_local
+from core.store.codec import meeting_from_dict, meeting_to_dict, schedule_from_json, schedule_json
 from core.store.db import Database
 from core.text import fold
 
@@ -75,12 +76,14 @@ class WeekExpander:
         self.lo = week * WEEK_SECONDS + _WEEK_ORIGIN
         self.hi = self.lo + WEEK_SECONDS
         first = datetime.fromtimestamp(self.lo, UTC).date() - timedelta(days=1)
+        self.first, self.last = first, first + timedelta(days=8)
         # Local dates that can hold an occurrence starting in the week, by weekday (Sun = 0).
         self.by_weekday: dict[int, list[date]] = {d: [] for d in range(7)}
         for i in range(9):
             day = first + timedelta(days=i)
             self.by_weekday[mg_weekday(day)].append(day)
         self._resolved: dict[tuple[str, date, int], int] = {}
+        self._plans: dict[tuple[Schedule, int], list[tuple[date, SittingChange | None]]] = {}
 
     def _at(self, zone: str, day: date, minute: int) -> int:
         key = (zone, day, minute)
@@ -90,8 +93,10 @@ class WeekExpander:
             found = self._resolved[key] = int(moment.timestamp())
         return found
 
-    def expand(self, days_mask: int, start_min: int, end_min: int, zone: str
-               ) -> list[tuple[int, int]]:
+    def expand(self, days_mask: int, start_min: int, end_min: int, zone: str,
+               schedule: Schedule = PLAIN_SCHEDULE) -> list[tuple[int, int]]:
+        if schedule is not PLAIN_SCHEDULE and not schedule.is_plain_weekly:
+            return self._expand_schedule(days_mask, start_min, end_min, zone, schedule)
         found = []
         for weekday in range(7):
             if not days_mask & (1 << weekday):
@@ -107,6 +112,40 @@ class WeekExpander:
                 found.append((start, end))
         return found
 
+    def _expand_schedule(self, days_mask: int, start_min: int, end_min: int, zone: str,
+                         schedule: Schedule) -> list[tuple[int, int]]:
+        """Any other schedule: core.schedule.plan over the week's local dates."""
+        key = (schedule, days_mask)
+        shape = self._plans.get(key)
+        if shape is None:  # meetings share schedules: plan each shape once per week
+            days = tuple(d for d in range(7) if days_mask & (1 << d))
+            shape = self._plans[key] = [
+                (s.day, s.change if s.status is SittingStatus.MOVED else None)
+                for s in plan(schedule, days, time(0), time(1), self.first, self.last)
+                if s.happens
+            ]
+        start_t = time(start_min // 60, start_min % 60)
+        end_t = time(end_min // 60, end_min % 60)
+        sittings = []
+        for day, change in shape:
+            if change is None:
+                sittings.append((day, start_min, end_min))
+            else:
+                moved = changed_sitting(change, start_t, end_t)
+                sittings.append((day, moved.start.hour * 60 + moved.start.minute,
+                                 moved.end.hour * 60 + moved.end.minute))
+        found = []
+        for day, s_min, e_min in sittings:
+            start = self._at(zone, day, s_min)
+            if not self.lo <= start < self.hi:
+                continue
+            end_day = day + timedelta(days=1) if e_min <= s_min else day
+            end = self._at(zone, end_day, e_min)
+            if end <= start:
+                end = start + ((e_min - s_min) % 1440 or 1440) * 60
+            found.append((start, end))
+        return found
+
 
 def occurrence_rows(
     meeting_id: int, meeting: Meeting, community: str, tags: str, weeks: Iterable[int]
@@ -116,7 +155,8 @@ def occurrence_rows(
     end_min = meeting.end.hour * 60 + meeting.end.minute
     rows = []
     for week in weeks:
-        for s, e in WeekExpander(week).expand(mask, start_min, end_min, meeting.timezone):
+        for s, e in WeekExpander(week).expand(mask, start_min, end_min, meeting.timezone,
+                                              meeting.schedule):
             rows.append((meeting_id, s, e, community, tags, meeting.location.latitude,
                          meeting.location.longitude))
     return rows
@@ -135,18 +175,18 @@ _INSERT_OCCURRENCE = "INSERT OR IGNORE INTO occurrences VALUES (?,?,?,?,?,?,?)"
 
 def _week_rows(week: int, meetings: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Occurrence rows of one week for rows of (id, community, tags, days, start_min,
-    end_min, timezone, latitude, longitude)."""
+    end_min, timezone, latitude, longitude, schedule)."""
     expander = WeekExpander(week)
     return [
         (r[0], s, e, r[1], r[2], r[7], r[8])
         for r in meetings
-        for s, e in expander.expand(r[3], r[4], r[5], r[6])
+        for s, e in expander.expand(r[3], r[4], r[5], r[6], schedule_from_json(r[9]))
     ]
 
 
 _COLUMNS = (
     "slug, community, source, source_ref, name, fellowship, days, start_min, end_min,"
-    " timezone, attendance, tags, latitude, longitude, place, updated, sequence, data"
+    " timezone, attendance, tags, latitude, longitude, place, updated, sequence, data, schedule"
 )
 _SET = ", ".join(f"{c.strip()}=?" for c in _COLUMNS.split(","))
 
@@ -297,7 +337,7 @@ class MeetingStore:
         ]
         params = await _off_loop(lambda: [(m.id, *self._row(m)) for m in stored], len(stored))
         await conn.executemany(
-            f"INSERT INTO meetings (id, {_COLUMNS}) VALUES ({','.join('?' * 19)})", params
+            f"INSERT INTO meetings (id, {_COLUMNS}) VALUES ({','.join('?' * 20)})", params
         )
         await self._index(conn, stored)
         return stored
@@ -341,6 +381,7 @@ class MeetingStore:
             m.updated.astimezone(UTC).isoformat(),
             m.sequence,
             json.dumps(data, ensure_ascii=False, separators=(",", ":")),
+            schedule_json(m.schedule),
         )
 
     @staticmethod
@@ -406,7 +447,7 @@ class MeetingStore:
                 return
             async with conn.execute(
                 "SELECT id, community, tags, days, start_min, end_min, timezone, latitude,"
-                " longitude FROM meetings"
+                " longitude, schedule FROM meetings"
             ) as cur:
                 rows = list(await cur.fetchall())
             for week in missing:

@@ -16,14 +16,18 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterable, Iterator
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as wall_time
 from pathlib import Path
 
 from core.clock import FakeClock
 from core.config import Config
 from core.demo import CITIES, demo_meetings
 from core.model import Attendance, Meeting
-from core.schedule import current_occurrence, next_occurrences
+from core.recurrence import ChangeKind, Frequency, Recurrence, Schedule, SittingChange
+from core.schedule import current_occurrence, meeting_plan, next_occurrences
 from core.search import MeetingQuery, MeetingSearch, When, haversine_km
 from core.services import Services
 
@@ -98,6 +102,53 @@ def naive_search(meetings: list[Meeting], q: MeetingQuery, at: datetime) -> list
 
 
 IMPORT_COUNT = 10_000
+
+
+def mixed_schedules(meetings: Iterable[Meeting]) -> Iterator[Meeting]:
+    """The demo meetings with 10% monthly or every-other-week and 5% carrying exceptions
+    (a cancelled and a moved sitting, or a holiday rule)."""
+    for n, m in enumerate(meetings):
+        roll = n % 20
+        if roll == 0:
+            m = replace(m, schedule=Schedule(Recurrence(Frequency.MONTHLY,
+                                                        ordinals=((n // 20) % 4 + 1,))))
+        elif roll == 1:
+            m = replace(m, schedule=Schedule(Recurrence(interval=2, anchor=date(2026, 5, 25)
+                                                        + timedelta(days=n % 7))))
+        elif roll == 2:
+            day = BASE.date() + timedelta(days=n % 7)
+            m = replace(m, schedule=Schedule(changes=(
+                SittingChange(day, ChangeKind.CANCELLED, "demo"),
+                SittingChange(day + timedelta(days=7), ChangeKind.MOVED,
+                              new_start=wall_time(21, 0)))))
+        elif roll == 3:
+            m = replace(m, schedule=Schedule(Recurrence(holidays="US")))
+        yield m
+
+
+async def _materialise_mixed(workdir: Path) -> float:
+    """One materialisation of the same 100k meetings with mixed schedules (cf. weekly)."""
+    services = await Services.open(Config(db_path=str(workdir / "mixed.db")), FakeClock(BASE))
+    try:
+        await services.meetings.add_many(mixed_schedules(demo_meetings(COUNT, seed=7)))
+        started = time.perf_counter()
+        await services.meetings.ensure_occurrences(BASE - timedelta(days=1),
+                                                   BASE + timedelta(days=8))
+        return time.perf_counter() - started
+    finally:
+        await services.close()
+
+
+def _expand_12_months(meetings: list[Meeting]) -> float:
+    """core.schedule.plan for 10,000 mixed meetings over the next 12 months, in ms (the path
+    the ICS import proof and the exports use)."""
+    sample = list(mixed_schedules(meetings[:10_000]))
+    first = BASE.date()
+    last = first + timedelta(days=365)
+    started = time.perf_counter()
+    for m in sample:
+        meeting_plan(m, first, last)
+    return (time.perf_counter() - started) * 1000
 
 
 async def _search_during_import(
@@ -183,6 +234,8 @@ async def run(workdir: Path) -> dict[str, float]:
         timings.append((time.perf_counter() - t0) * 1000)
 
     busy = await _search_during_import(services, queries, workdir)
+    mixed_s = await _materialise_mixed(workdir)
+    expand_ms = _expand_12_months(await services.meetings.list_meetings())
 
     meetings = await services.meetings.list_meetings()
     sample = rng.sample(range(len(queries)), NAIVE_QUERIES)
@@ -216,6 +269,9 @@ async def run(workdir: Path) -> dict[str, float]:
                                          1),
         "demo_load_100k_s": round(load_s, 2),
         "materialise_week_100k_s": round(materialise_s, 2),
+        "materialise_week_100k_mixed_s": round(mixed_s, 2),
+        "materialise_mixed_vs_weekly": round(mixed_s / materialise_s, 2),
+        "expand_12_months_10k_ms": round(expand_ms, 1),
         "rss_100k_mb": round(rss["rss_mb"], 1),
     }
 
