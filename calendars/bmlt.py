@@ -15,8 +15,8 @@ from datetime import time
 from typing import Any
 
 from calendars import tolerant as tol
-from calendars.errors import InvalidImport, SkipRecord
-from calendars.meeting_guide import load_json
+from calendars.errors import InvalidImport, SkipRecord, guarded
+from calendars.meeting_guide import check_records, load_json
 from calendars.records import ImportContext, ParseResult, add_records
 from core import types as mtypes
 from core.model import Attendance, Location, Meeting, OnlineAccess, build_meeting
@@ -141,6 +141,7 @@ def format_map(formats: Any, fellowship: str) -> dict[str, str]:
     return mapping
 
 
+@guarded(FORMAT)
 def parse_bmlt(data: bytes, ctx: ImportContext, formats: bytes | None = None) -> ParseResult:
     payload = load_json(data, FORMAT)
     format_entries: Any = None
@@ -153,6 +154,7 @@ def parse_bmlt(data: bytes, ctx: ImportContext, formats: bytes | None = None) ->
             '{"meetings": …, "formats": …})',
             fmt=FORMAT,
         )
+    check_records(len(payload), FORMAT)
     if formats is not None:
         format_entries = load_json(formats, FORMAT)
     mapping = format_map(format_entries, ctx.fellowship)

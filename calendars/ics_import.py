@@ -24,12 +24,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from icalendar import Calendar, Component, Timezone
+from icalendar import Calendar, Component
 
+from calendars import limits
 from calendars import tolerant as tol
-from calendars.errors import InvalidImport, SkipRecord
+from calendars.errors import UNREADABLE, InvalidImport, SkipRecord, guarded, unreadable_reason
+from calendars.limits import Budget, BudgetExceeded, shown
 from calendars.records import ImportContext, ParseResult, Record
-from calendars.zones import known_zone, zone_matching
+from calendars.zones import ZoneTooComplex, known_zone, offsets_matching, vtimezone_offsets
 from core.errors import ValidationError
 from core.model import Location, Meeting, OnlineAccess, build_meeting
 from core.schedule import mg_weekday
@@ -51,7 +53,12 @@ _UNSUPPORTED_PARTS = (
     "BYSECOND",
 )
 _LEAF_COMPONENTS = {"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"}
-_MAX_COUNT_WALK = 5000
+_OBSERVANCES = {"STANDARD", "DAYLIGHT"}
+_TZID_PARAM = re.compile(r';TZID=("[^"]*"|[^;:]*)', re.I)
+_HEAD_RE = re.compile(r'(?:[^":]++|"[^"]*+")*+')
+# Properties an importer never reads; too long, they are left out instead of refusing the file
+# (Outlook embeds attachments and an HTML copy of the description).
+_UNREAD_PROPERTIES = ("X-", "ATTACH")
 # LOCATION values that name a video service, not a place.
 _ONLINE_WORDS = {
     "zoom",
@@ -91,14 +98,15 @@ def logical_lines(data: bytes, ctx: ImportContext) -> list[tuple[int, str]]:
     before decoding, because exporters fold at 75 octets even inside a UTF-8 character."""
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
-    joined: list[tuple[int, bytes]] = []
+    parts: list[tuple[int, list[bytes]]] = []
     for number, raw in enumerate(data.split(b"\n"), start=1):
         if raw.endswith(b"\r"):
             raw = raw[:-1]
-        if raw[:1] in (b" ", b"\t") and joined:
-            joined[-1] = (joined[-1][0], joined[-1][1] + raw[1:])
+        if raw[:1] in (b" ", b"\t") and parts:
+            parts[-1][1].append(raw[1:])  # joined once below: folding stays linear
         else:
-            joined.append((number, raw))
+            parts.append((number, [raw]))
+    joined = [(n, b"".join(chunks) if len(chunks) > 1 else chunks[0]) for n, chunks in parts]
     try:
         return [(n, raw.decode("utf-8")) for n, raw in joined]
     except UnicodeDecodeError:
@@ -106,15 +114,93 @@ def logical_lines(data: bytes, ctx: ImportContext) -> list[tuple[int, str]]:
         return [(n, raw.decode("cp1252", errors="replace")) for n, raw in joined]
 
 
-def check_structure(lines: list[tuple[int, str]], ctx: ImportContext) -> str:
-    """Check BEGIN/END nesting and return the unfolded text for the parser. A component left
-    open in the middle of the file is closed with a warning; one left open at the end (a file
-    cut short) or a stray END raises InvalidImport naming the line."""
+@dataclass
+class _ZoneBlock:
+    """A VTIMEZONE being read by check_structure."""
+
+    depth: int
+    line: int
+    first: int  # index of its BEGIN line in the output
+    tzid: str = ""
+    location: str = ""
+    observances: int = 0
+
+
+@dataclass
+class _Structure:
+    text: str
+    # Per VCALENDAR, in order: TZID → zone of the VTIMEZONEs named after a known zone (by
+    # TZID or X-LIC-LOCATION). Their rules are never needed, so they are left out of the text
+    # and icalendar never builds them, whatever their size.
+    named_zones: list[dict[str, str]] = field(default_factory=list)
+
+
+def _unescape(value: str) -> str:
+    return re.sub(r"\\([\\;,nN])", lambda m: "\n" if m.group(1) in "nN" else m.group(1), value)
+
+
+def _value(line: str) -> tuple[str, str, str]:
+    """(upper-case property name, parameters, value) of a content line: the value starts at
+    the first colon outside a quoted parameter value."""
+    head = _HEAD_RE.match(line)
+    end = head.end() if head else 0
+    if end >= len(line) or line[end] != ":":
+        return line.strip().upper(), "", ""
+    name, _, params = line[:end].partition(";")
+    return name.strip().upper(), params, line[end + 1 :]
+
+
+def check_tzid(value: str, where: str) -> None:
+    """A TZID is looked up as a file path by icalendar (through zoneinfo): one too long or
+    with thousands of segments is an OSError or a RecursionError there, so it is refused."""
+    value = value.strip().strip('"')
+    segments = value.split("/")
+    if (
+        len(value) > limits.MAX_TZID_CHARS
+        or len(segments) > limits.MAX_TZID_SEGMENTS
+        or any(len(s.encode("utf-8", "replace")) > 200 for s in segments)
+    ):
+        raise InvalidImport(
+            f"the time zone name {shown(value)!r} is not valid (at most "
+            f"{limits.MAX_TZID_CHARS} characters)",
+            where=where,
+            fmt=FORMAT,
+            key="error.import_tzid_invalid",
+            value=shown(value),
+            limit=limits.MAX_TZID_CHARS,
+        )
+
+
+def check_structure(lines: list[tuple[int, str]], ctx: ImportContext) -> _Structure:
+    """Check BEGIN/END nesting and the limits, and return the unfolded text for the parser.
+    A component left open in the middle of the file is closed with a warning; one left open at
+    the end (a file cut short) or a stray END raises InvalidImport naming the line."""
     out: list[str] = []
     stack: list[tuple[str, int]] = []
+    result = _Structure("")
+    block: _ZoneBlock | None = None
+    events = unread_zones = dropped_long = 0
     for number, line in lines:
         head = line.strip()
         upper = head.upper()
+        too_long = len(line) > limits.MAX_FIELD_CHARS
+        if too_long and upper.startswith(_UNREAD_PROPERTIES):
+            dropped_long += 1
+            continue
+        if "TZID" in upper:
+            name, params, value = _value(head)
+            if name == "TZID":
+                check_tzid(_unescape(value), f"line {number}")
+                if block is not None and len(stack) == block.depth + 1:
+                    block.tzid = _unescape(value).strip().strip('"')
+            for match in _TZID_PARAM.finditer(params and ";" + params):
+                check_tzid(match.group(1), f"line {number}")
+        if too_long:
+            raise limits.value_too_long(limits.MAX_FIELD_CHARS, FORMAT, where=f"line {number}")
+        if block is not None and len(stack) == block.depth + 1 and upper.startswith("X-LIC-"):
+            name, _, value = _value(head)
+            if name == "X-LIC-LOCATION":
+                block.location = _unescape(value).strip()
         if upper.startswith("BEGIN:"):
             name = upper[6:].strip()
             if name == "VCALENDAR" and stack:
@@ -126,7 +212,7 @@ def check_structure(lines: list[tuple[int, str]], ctx: ImportContext) -> str:
                 )
             if not stack and name != "VCALENDAR":
                 raise InvalidImport(
-                    f"BEGIN:{name} outside a VCALENDAR", where=f"line {number}", fmt=FORMAT
+                    f"BEGIN:{shown(name)} outside a VCALENDAR", where=f"line {number}", fmt=FORMAT
                 )
             if name in _LEAF_COMPONENTS and stack and stack[-1][0] in _LEAF_COMPONENTS:
                 inner, at = stack.pop()
@@ -134,12 +220,26 @@ def check_structure(lines: list[tuple[int, str]], ctx: ImportContext) -> str:
                     f"line {at}: BEGIN:{inner} has no END:{inner}; closed before line {number}"
                 )
                 out.append(f"END:{inner}")
+            if name == "VCALENDAR":
+                result.named_zones.append({})
+            elif name == "VEVENT":
+                events += 1
+                if events > limits.MAX_RECORDS:
+                    raise limits.too_many(
+                        "events", limits.MAX_RECORDS, FORMAT, key="error.import_too_many_events"
+                    )
+            elif name == "VTIMEZONE" and block is None:
+                block = _ZoneBlock(depth=len(stack), line=number, first=len(out))
+            elif name in _OBSERVANCES and block is not None:
+                block.observances += 1
             stack.append((name, number))
+            if len(stack) > limits.MAX_ICS_NESTING:
+                raise limits.too_deep(limits.MAX_ICS_NESTING, FORMAT, where=f"line {number}")
         elif upper.startswith("END:"):
             name = upper[4:].strip()
             if not any(open_name == name for open_name, _ in stack):
                 raise InvalidImport(
-                    f"END:{name} without a matching BEGIN:{name}",
+                    f"END:{shown(name)} without a matching BEGIN:{shown(name)}",
                     where=f"line {number}",
                     fmt=FORMAT,
                 )
@@ -156,6 +256,15 @@ def check_structure(lines: list[tuple[int, str]], ctx: ImportContext) -> str:
             )
         if head:
             out.append(line)
+        if block is not None and len(stack) <= block.depth:
+            zone = known_zone(block.tzid) or known_zone(block.location)
+            if zone is not None and block.tzid:
+                result.named_zones[-1][block.tzid] = zone
+                del out[block.first :]
+            else:
+                unread_zones += 1
+                _check_zone_block(block, unread_zones)
+            block = None
     if stack:
         name, at = stack[-1]
         raise InvalidImport(
@@ -165,22 +274,64 @@ def check_structure(lines: list[tuple[int, str]], ctx: ImportContext) -> str:
         )
     if not out:
         raise InvalidImport("the file is empty", fmt=FORMAT)
-    return "\r\n".join(out) + "\r\n"
+    if dropped_long:
+        ctx.warn(
+            f"{dropped_long} attachment or X- properties longer than "
+            f"{limits.MAX_FIELD_CHARS:,} characters were left out"
+        )
+    result.text = "\r\n".join(out) + "\r\n"
+    return result
+
+
+def _zone_too_complex(tzid: str, limit: int, where: str | None = None) -> InvalidImport:
+    return InvalidImport(
+        f"the time zone definition {shown(tzid)!r} is too complex to read (over {limit:,} "
+        "rules or transitions)",
+        where=where,
+        fmt=FORMAT,
+        key="error.import_zone_too_complex",
+        tzid=shown(tzid),
+        limit=limit,
+    )
+
+
+def _check_zone_block(block: _ZoneBlock, count: int) -> None:
+    """A VTIMEZONE whose rules may have to be read (not named after a known zone)."""
+    if block.observances > limits.MAX_OBSERVANCES:
+        raise _zone_too_complex(block.tzid, limits.MAX_OBSERVANCES, f"line {block.line}")
+    if count > limits.MAX_VTIMEZONES:
+        raise InvalidImport(
+            f"more than {limits.MAX_VTIMEZONES} time zone definitions of its own (VTIMEZONE "
+            "with a name that is not a known zone)",
+            where=f"line {block.line}",
+            fmt=FORMAT,
+            key="error.import_too_many_zones",
+            limit=limits.MAX_VTIMEZONES,
+        )
 
 
 def read_calendars(data: bytes, ctx: ImportContext) -> list[Calendar]:
-    text = check_structure(logical_lines(data, ctx), ctx)
-    payload = text.encode("utf-8")
+    return _read(data, ctx)[0]
+
+
+def _read(data: bytes, ctx: ImportContext) -> tuple[list[Calendar], list[dict[str, str]]]:
+    structure = check_structure(logical_lines(data, ctx), ctx)
+    payload = structure.text.encode("utf-8")
     try:
         calendars = Calendar.from_ical(payload, multiple=True)
-    except (ValueError, KeyError, IndexError, TypeError) as exc:
-        raise InvalidImport(f"not a readable iCalendar file: {str(exc)[:200]}", fmt=FORMAT) from exc
+    except UNREADABLE as exc:
+        raise InvalidImport(
+            f"not a readable iCalendar file: {unreadable_reason(exc)}", fmt=FORMAT
+        ) from exc
     found = [c for c in calendars if isinstance(c, Calendar) or c.name == "VCALENDAR"]
     if not found:
         raise InvalidImport("no VCALENDAR in the file", fmt=FORMAT)
     if len(found) > 1:
         ctx.warn(f"the file holds {len(found)} calendars; their events were read together")
-    return found
+    named = structure.named_zones
+    if len(named) != len(found):  # pragma: no cover - check_structure saw every VCALENDAR
+        named = [{} for _ in found]
+    return found, named
 
 
 # ---------------------------------------------------------------------------- per calendar
@@ -207,6 +358,8 @@ class _Parser:
     def __init__(self, ctx: ImportContext) -> None:
         self.ctx = ctx
         self.noted: set[str] = set()
+        # Rule-years and RDATEs evaluated matching VTIMEZONEs to IANA zones, for the file.
+        self.zone_budget = Budget(limits.MAX_ZONE_EVALUATIONS)
 
     def note(self, message: str) -> None:
         if message not in self.noted:
@@ -215,19 +368,20 @@ class _Parser:
 
     # -- zones ---------------------------------------------------------------------------
 
-    def info(self, cal: Component) -> _CalendarInfo:
+    def info(self, cal: Component, named: dict[str, str] | None = None) -> _CalendarInfo:
         x_wr: str | None = None
         raw = cal.get("X-WR-TIMEZONE")
         if raw is not None and str(raw).strip():
             x_wr = known_zone(str(raw))
             if x_wr is None:
-                self.note(f"X-WR-TIMEZONE {str(raw)!r} is not a known time zone; ignored")
+                self.note(f"X-WR-TIMEZONE {shown(str(raw))!r} is not a known time zone; ignored")
         vtimezones: dict[str, Component] = {}
         for tz in cal.walk("VTIMEZONE"):
             tzid = str(tz.get("TZID", "")).strip().strip('"')
             if tzid:
                 vtimezones[tzid] = tz
-        return _CalendarInfo(x_wr, vtimezones)
+        zones: dict[str, str | None] = dict(named or {})
+        return _CalendarInfo(x_wr, vtimezones, zones)
 
     def zone_for(self, tzid: str, info: _CalendarInfo, year: int) -> str | None:
         key = tzid.strip().strip('"')
@@ -241,10 +395,12 @@ class _Parser:
             if zone is None:
                 hints = [z for z in (info.x_wr, self.ctx.default_tz) if z]
                 try:
-                    tz = vtz.to_tz() if isinstance(vtz, Timezone) else None
-                    zone = zone_matching(tz, year, hints) if tz is not None else None
-                except (ValueError, KeyError, TypeError, AttributeError):
-                    zone = None
+                    offsets = vtimezone_offsets(vtz, year, self.zone_budget)
+                except ZoneTooComplex as exc:
+                    raise _zone_too_complex(key, limits.MAX_OBSERVANCES) from exc
+                except BudgetExceeded as exc:
+                    raise _zone_too_complex(key, limits.MAX_ZONE_EVALUATIONS) from exc
+                zone = offsets_matching(offsets, year, hints) if offsets is not None else None
                 if zone is not None:
                     self.note(f"time zone {key!r} was matched to {zone} by its rules")
         if zone is None and self.ctx.default_tz:
@@ -255,13 +411,15 @@ class _Parser:
 
     # -- events --------------------------------------------------------------------------
 
-    def parse(self, calendars: Sequence[Component]) -> ParseResult:
+    def parse(
+        self, calendars: Sequence[Component], named: Sequence[dict[str, str]] = ()
+    ) -> ParseResult:
         result = ParseResult(FORMAT)
         masters: dict[str, list[tuple[str, Component, _CalendarInfo, int]]] = defaultdict(list)
         overrides: dict[str, int] = defaultdict(int)
         order = 0
-        for cal in calendars:
-            info = self.info(cal)
+        for index, cal in enumerate(calendars):
+            info = self.info(cal, named[index] if index < len(named) else None)
             for event in cal.walk("VEVENT"):
                 order += 1
                 result.total += 1
@@ -292,12 +450,16 @@ class _Parser:
                 except SkipRecord as skip:
                     result.skipped.append((uid, f"{label}: {skip.reason}"))
                     continue
+                except InvalidImport:
+                    raise  # the file as a whole (a time zone definition too complex)
                 except ValidationError as exc:
                     result.skipped.append((uid, f"{label}: {exc.field}: {exc.detail}"))
                     continue
-                except (ValueError, TypeError, AttributeError, KeyError) as exc:
-                    # A value icalendar could not make sense of: this event only.
-                    result.skipped.append((uid, f"{label}: unreadable event ({exc})"))
+                except UNREADABLE as exc:
+                    # A value icalendar could not make sense of, a date past year 9999…:
+                    # this event only.
+                    reason = unreadable_reason(exc)
+                    result.skipped.append((uid, f"{label}: unreadable event ({reason})"))
                     continue
                 converted.append(
                     _Converted(uid, label, meeting, start, _int(event.get("SEQUENCE")), position)
@@ -550,14 +712,22 @@ def _until_instant(until: Any, zone: str) -> datetime:
 
 
 def _last_by_count(wall: datetime, count: int, days: set[int]) -> datetime | None:
-    """The last occurrence of a COUNT-limited series (DTSTART counts as the first)."""
-    if count > _MAX_COUNT_WALK:
+    """The last occurrence of a COUNT-limited series (DTSTART counts as the first); None if
+    it is past year 9999. Whole weeks are skipped at once (each holds one occurrence per day
+    in `days`), so a COUNT of a million costs no more than one of ten."""
+    if not days:
         return None
     seen, day = 1, wall.date()
-    while seen < count:
-        day += timedelta(days=1)
-        if mg_weekday(day) in days:
-            seen += 1
+    weeks = max(0, (count - seen - 1) // len(days))
+    try:
+        day += timedelta(weeks=weeks)
+        seen += weeks * len(days)
+        while seen < count:
+            day += timedelta(days=1)
+            if mg_weekday(day) in days:
+                seen += 1
+    except OverflowError:
+        return None
     return datetime.combine(day, wall.time())
 
 
@@ -622,7 +792,8 @@ def _place(event: Component) -> tuple[Location, OnlineAccess, str | None]:
     )
 
 
+@guarded(FORMAT)
 def parse_ics(data: bytes, ctx: ImportContext) -> ParseResult:
     """iCalendar bytes → one record per weekly series (keyed by its base UID)."""
-    calendars = read_calendars(data, ctx)
-    return _Parser(ctx).parse(calendars)
+    calendars, named = _read(data, ctx)
+    return _Parser(ctx).parse(calendars, named)

@@ -8,11 +8,14 @@ Open, fuzzy zone names, attendance derived from the address and the conference l
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
+from itertools import accumulate
 from typing import Any
 
+from calendars import limits
 from calendars import tolerant as tol
-from calendars.errors import InvalidImport, SkipRecord
+from calendars.errors import InvalidImport, SkipRecord, guarded
 from calendars.records import ImportContext, ParseResult, add_records
 from core.model import (
     Attendance,
@@ -82,17 +85,103 @@ def meeting_guide_json(meetings: Iterable[Meeting]) -> bytes:
 # ------------------------------------------------------------------------------------ import
 
 
+# A JSON string literal (escapes included), matched without backtracking.
+_JSON_STRING = re.compile(r'"[^"\\]*+(?:\\.[^"\\]*+)*+"', re.S)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]++")
+_DEPTH_STEP = str.maketrans({"[": "1", "{": "1", "]": "0", "}": "0"})
+
+
+class _JsonLimit(Exception):
+    def __init__(self, error: InvalidImport) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def json_depth(text: str) -> int:
+    """How deeply arrays and objects nest in JSON text (brackets inside strings do not count),
+    in linear time: json.loads recurses once per level and fails with RecursionError."""
+    structure = _NOT_BRACKETS.sub("", _JSON_STRING.sub("", text))
+    if not structure:
+        return 0
+    steps = (1 if c == "1" else -1 for c in structure.translate(_DEPTH_STEP))
+    return max(accumulate(steps))
+
+
+def _number(fmt: str, convert: Any) -> Any:
+    def parse(text: str) -> Any:
+        if len(text) > limits.MAX_NUMBER_CHARS:
+            raise _JsonLimit(
+                InvalidImport(
+                    f"a number has more than {limits.MAX_NUMBER_CHARS} digits",
+                    fmt=fmt,
+                    key="error.import_number_too_long",
+                    limit=limits.MAX_NUMBER_CHARS,
+                )
+            )
+        return convert(text)
+
+    return parse
+
+
+def _constant(text: str) -> None:
+    """NaN and Infinity are not JSON; some encoders write them for a missing number."""
+    return None
+
+
+def check_values(payload: Any, fmt: str) -> None:
+    """Every string (key or value) at most MAX_FIELD_CHARS characters; iterative."""
+    todo = [payload]
+    limit = limits.MAX_FIELD_CHARS
+    while todo:
+        item = todo.pop()
+        if isinstance(item, str):
+            if len(item) > limit:
+                raise limits.value_too_long(limit, fmt)
+        elif isinstance(item, list):
+            todo.extend(item)
+        elif isinstance(item, dict):
+            for key, value in item.items():
+                if len(key) > limit:
+                    raise limits.value_too_long(limit, fmt)
+                todo.append(value)
+
+
 def load_json(data: bytes, fmt: str) -> Any:
+    """JSON bytes → Python values, or InvalidImport: not UTF-8, not JSON, nested deeper than
+    MAX_JSON_DEPTH, a number longer than MAX_NUMBER_CHARS, a string over MAX_FIELD_CHARS."""
     try:
-        return json.loads(data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InvalidImport(f"the file is not UTF-8 text (byte {exc.start})", fmt=fmt) from exc
+    if json_depth(text) > limits.MAX_JSON_DEPTH:
+        raise limits.too_deep(limits.MAX_JSON_DEPTH, fmt)
+    try:
+        payload = json.loads(
+            text,
+            parse_int=_number(fmt, int),
+            parse_float=_number(fmt, float),
+            parse_constant=_constant,
+        )
+    except _JsonLimit as exc:
+        raise exc.error from None
     except json.JSONDecodeError as exc:
         raise InvalidImport(
             f"not valid JSON: {exc.msg}", where=f"line {exc.lineno} column {exc.colno}", fmt=fmt
         ) from exc
+    except (RecursionError, ValueError) as exc:  # depth was checked; a smaller stack (thread)
+        raise InvalidImport(f"not valid JSON ({type(exc).__name__})", fmt=fmt) from exc
+    check_values(payload, fmt)
+    return payload
 
 
+def check_records(count: int, fmt: str) -> None:
+    if count > limits.MAX_RECORDS:
+        raise limits.too_many(
+            "meetings", limits.MAX_RECORDS, fmt, key="error.import_too_many_meetings"
+        )
+
+
+@guarded(FORMAT)
 def parse_meeting_guide(data: bytes, ctx: ImportContext) -> ParseResult:
     """Meeting Guide / TSML JSON (also BMLT's client_interface/tsml output) → records."""
     payload = load_json(data, FORMAT)
@@ -100,6 +189,7 @@ def parse_meeting_guide(data: bytes, ctx: ImportContext) -> ParseResult:
         payload = payload["meetings"]
     if not isinstance(payload, list):
         raise InvalidImport("expected a JSON array of meetings (a Meeting Guide feed)", fmt=FORMAT)
+    check_records(len(payload), FORMAT)
     result = ParseResult(FORMAT, total=len(payload))
     signature = ctx.signature(FORMAT)
     raw_refs: list[str] = []

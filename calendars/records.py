@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from calendars.errors import UNREADABLE, SkipRecord, unreadable_reason
+from calendars.limits import MAX_ZONE_GUESSES
 from calendars.zones import fuzzy_zone
 from core import types as mtypes
 from core.errors import ValidationError
@@ -67,7 +69,10 @@ class ImportContext:
     unknown_types: Counter[str] = field(default_factory=Counter)
     dropped_warnings: int = 0
     _type_cache: dict[str, str | None] = field(default_factory=dict, repr=False)
-    _zone_cache: dict[str, tuple[str, str | None]] = field(default_factory=dict, repr=False)
+    _zone_cache: dict[str, tuple[str, str | None] | ValidationError] = field(
+        default_factory=dict, repr=False
+    )
+    _zone_guesses: int = field(default=0, repr=False)
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
@@ -118,10 +123,21 @@ class ImportContext:
         return codes
 
     def zone(self, raw: str) -> tuple[str, str | None]:
-        """calendars.zones.fuzzy_zone, memoised for the run (feeds repeat the same names)."""
+        """calendars.zones.fuzzy_zone, memoised for the run (feeds repeat the same names),
+        unknown names included. Looking for a close spelling costs a fuzzy search over every
+        zone name, so only the first MAX_ZONE_GUESSES distinct unknown names get one."""
         found = self._zone_cache.get(raw)
         if found is None:
-            found = self._zone_cache[raw] = fuzzy_zone(raw)
+            guess = self._zone_guesses < MAX_ZONE_GUESSES
+            try:
+                found = fuzzy_zone(raw, guess=guess)
+            except ValidationError as exc:
+                found = exc
+            if guess and (isinstance(found, ValidationError) or found[1] is not None):
+                self._zone_guesses += 1  # not a known name: the fuzzy search ran
+            self._zone_cache[raw] = found
+        if isinstance(found, ValidationError):
+            raise found.with_traceback(None)
         return found
 
 
@@ -167,8 +183,20 @@ def add_records(
             Record(
                 ref=ref,
                 label=text,
-                convert=converter(item, ref, text),
+                convert=_readable(converter(item, ref, text)),
                 fingerprint=tol.fingerprint(item, signature),
             )
         )
     return result
+
+
+def _readable(convert: Callable[[], Meeting]) -> Callable[[], Meeting]:
+    """A converter whose unforeseen errors (a value a library refuses) skip the record."""
+
+    def run() -> Meeting:
+        try:
+            return convert()
+        except UNREADABLE as exc:
+            raise SkipRecord(f"unreadable record ({unreadable_reason(exc)})") from exc
+
+    return run

@@ -208,8 +208,13 @@ class FeedHandlers:
 
         async def build() -> Entry:
             meetings = await self._select(params)
-            body = calendar_for(meetings, name=name, lang=lang, uid_domain=self.uid_domain)
-            return _entry(body, meetings, ICS_TYPE)
+            return await asyncio.to_thread(
+                lambda: _entry(
+                    calendar_for(meetings, name=name, lang=lang, uid_domain=self.uid_domain),
+                    meetings,
+                    ICS_TYPE,
+                )
+            )
 
         entry = await self.cache.get(_key("ics", params), build)
         return respond(request, entry, filename="meetings.ics")
@@ -222,8 +227,13 @@ class FeedHandlers:
             meeting = await self.services.meetings.get(slug)
             if meeting is None:
                 raise web.HTTPNotFound(text=f"no meeting {slug!r}")
-            body = meeting_ics(meeting, lang=lang, uid_domain=self.uid_domain)
-            return _entry(body, [meeting], ICS_TYPE)
+            return await asyncio.to_thread(
+                lambda: _entry(
+                    meeting_ics(meeting, lang=lang, uid_domain=self.uid_domain),
+                    [meeting],
+                    ICS_TYPE,
+                )
+            )
 
         entry = await self.cache.get(f"meeting:{slug}:{lang}", build)
         return respond(request, entry, filename=f"{slug}.ics")
@@ -240,7 +250,9 @@ class FeedHandlers:
 
         async def build() -> Entry:
             meetings = await self._select(params)
-            return _entry(meeting_guide_json(meetings), meetings, JSON_TYPE)
+            return await asyncio.to_thread(
+                lambda: _entry(meeting_guide_json(meetings), meetings, JSON_TYPE)
+            )
 
         entry = await self.cache.get(_key("json", params), build)
         return respond(request, entry)

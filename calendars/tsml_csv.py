@@ -13,9 +13,10 @@ import io
 import re
 from typing import Any
 
+from calendars import limits
 from calendars import tolerant as tol
-from calendars.errors import InvalidImport
-from calendars.meeting_guide import mg_item_to_meeting
+from calendars.errors import InvalidImport, guarded
+from calendars.meeting_guide import check_records, mg_item_to_meeting
 from calendars.records import ImportContext, ParseResult, add_records
 from core.model import Meeting, slugify
 
@@ -119,6 +120,26 @@ def _delimiter(first_line: str) -> str:
     return max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
 
 
+def _rows(reader: Any) -> list[list[str]]:
+    """Every row, within the caps on rows, columns and cell size (csv's own field limit is
+    128 KiB; ours is MAX_FIELD_CHARS and reported in our words)."""
+    rows: list[list[str]] = []
+    for row in reader:
+        if len(row) > limits.MAX_CSV_COLUMNS:
+            raise limits.too_many(
+                "columns", limits.MAX_CSV_COLUMNS, FORMAT, key="error.import_too_many_columns"
+            )
+        if any(len(cell) > limits.MAX_FIELD_CHARS for cell in row):
+            raise limits.value_too_long(
+                limits.MAX_FIELD_CHARS, FORMAT, where=f"row {reader.line_num}"
+            )
+        rows.append(row)
+        if len(rows) > limits.MAX_RECORDS + 1:  # the header row, then the meetings
+            check_records(len(rows) - 1, FORMAT)
+    return rows
+
+
+@guarded(FORMAT)
 def parse_tsml_csv(data: bytes, ctx: ImportContext) -> ParseResult:
     text = _decode(data, ctx)
     lines = text.splitlines()
@@ -129,8 +150,12 @@ def parse_tsml_csv(data: bytes, ctx: ImportContext) -> ParseResult:
         raise InvalidImport("the file is binary, not a CSV table", fmt=FORMAT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(first))
     try:
-        rows = list(reader)
+        rows = _rows(reader)
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            raise limits.value_too_long(
+                limits.MAX_FIELD_CHARS, FORMAT, where=f"row {reader.line_num}"
+            ) from exc
         raise InvalidImport(
             f"broken CSV: {exc}", where=f"row {reader.line_num}", fmt=FORMAT
         ) from exc

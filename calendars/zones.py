@@ -5,18 +5,27 @@
 - Outlook display names ("(UTC-05:00) Eastern Time (US & Canada)").
 - Abbreviations people type in spreadsheets ("EST", "Pacific", "CET").
 - Mozilla-style prefixed TZIDs ("/mozilla.org/20050126_1/America/New_York").
-- Last resort for VTIMEZONEs with made-up names: the zone whose offsets match the definition.
+- Last resort for VTIMEZONEs with made-up names: the zone whose offsets match the definition,
+  read from the STANDARD/DAYLIGHT observances over two years only (see `vtimezone_offsets`).
+
+Every function here costs a bounded amount of work whatever the input: names longer than any
+real zone name are unknown at once, and rules are evaluated year by year in a window, never
+expanded from a DTSTART centuries back.
 """
 
 from __future__ import annotations
 
+import bisect
+import calendar
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta, tzinfo
-from functools import cache
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
+from typing import Any
 
+from calendars.limits import MAX_OBSERVANCES, MAX_TZID_CHARS, Budget, shown
 from core.errors import ValidationError
-from core.timezones import canonical_zone, canonical_zones, get_zone, suggest_zones
+from core.timezones import canonical_zone, canonical_zones, find_zone, get_zone, suggest_zones
 
 # CLDR windowsZones.xml, territory "001" (the default for each Windows zone).
 WINDOWS_ZONES: dict[str, str] = {
@@ -288,16 +297,18 @@ def _norm(text: str) -> str:
 
 
 def _iana(name: str) -> str | None:
-    try:
-        return canonical_zone(name)
-    except ValidationError:
-        return None
+    return find_zone(name)
 
 
+# IANA names have at most three segments: only the last three of a prefixed name can be one.
+_MAX_IANA_SEGMENTS = 3
+
+
+@lru_cache(maxsize=4096)
 def known_zone(name: str) -> str | None:
     """An IANA zone for a name found in a file, or None. Never guesses from offsets."""
     raw = name.strip().strip('"').strip()
-    if not raw:
+    if not raw or len(raw) > MAX_TZID_CHARS:
         return None
     folded = _norm(raw)
     if folded in ABBREVIATIONS:
@@ -316,7 +327,7 @@ def known_zone(name: str) -> str | None:
         return zone
     # Mozilla/Lightning prefixes: "/mozilla.org/20050126_1/America/New_York", "/citadel.org/…".
     parts = [p for p in raw.split("/") if p]
-    for start in range(1, len(parts)):
+    for start in range(max(1, len(parts) - _MAX_IANA_SEGMENTS), len(parts)):
         candidate = "/".join(parts[start:])
         if "/" in candidate:
             zone = _iana(candidate)
@@ -325,21 +336,36 @@ def known_zone(name: str) -> str | None:
     return None
 
 
-def fuzzy_zone(name: str) -> tuple[str, str | None]:
+def fuzzy_zone(name: str, *, guess: bool = True) -> tuple[str, str | None]:
     """A zone for what a person typed in a meeting list: (zone, note). The note is set when
-    the zone is a guess from a close spelling. Raises ValidationError('timezone')."""
+    the zone is a guess from a close spelling (looked for only with `guess`: it costs a fuzzy
+    search over every zone name). Raises ValidationError('timezone')."""
     zone = known_zone(name)
     if zone is not None:
         return zone, None
-    suggestions = suggest_zones(name, limit=1)
+    suggestions = suggest_zones(name, limit=1) if guess else []
     if suggestions:
-        return suggestions[0], f"time zone {name!r} read as {suggestions[0]}"
+        return suggestions[0], f"time zone {shown(name)!r} read as {suggestions[0]}"
     raise ValidationError(
-        "timezone", f"unknown time zone {name!r}", key="error.timezone_unknown", value=name
+        "timezone",
+        f"unknown time zone {shown(name)!r}",
+        key="error.timezone_unknown",
+        value=shown(name),
     )
 
 
 # ------------------------------------------------------------------ matching a VTIMEZONE's rules
+
+# Years the offsets are compared over (the event's year, clamped) and the tzdata cache size.
+_FIRST_YEAR, _LAST_YEAR = 1970, 2100
+_ICS_WEEKDAYS = {"MO": 0, "TU": 1, "WE": 2, "TH": 3, "FR": 4, "SA": 5, "SU": 6}
+_BYDAY_RE = re.compile(r"^([+-]?\d{1,2})?(MO|TU|WE|TH|FR|SA|SU)$")
+# Rule parts a time zone observance does not need; a rule with one is not read.
+_UNREAD_PARTS = ("BYWEEKNO", "BYYEARDAY", "BYSETPOS", "BYHOUR", "BYMINUTE", "BYSECOND")
+
+
+def _clamp(year: int) -> int:
+    return min(max(year, _FIRST_YEAR), _LAST_YEAR)
 
 
 def _samples(year: int) -> list[datetime]:
@@ -352,7 +378,7 @@ def _samples(year: int) -> list[datetime]:
     ]
 
 
-@cache
+@lru_cache(maxsize=8192)
 def _offsets(zone: str, year: int) -> tuple[timedelta | None, ...]:
     tz = get_zone(zone)
     return tuple(s.astimezone(tz).utcoffset() for s in _samples(year))
@@ -367,11 +393,21 @@ def zone_matching(tz: tzinfo, year: int, hints: Sequence[str] = ()) -> str | Non
     """The IANA zone whose UTC offsets equal `tz`'s over `year` and the next, preferring
     `hints` (the file's X-WR-TIMEZONE, the --tz default), then Windows zones' targets.
     Fixed offsets of whole hours map to Etc/GMT±N."""
+    year = _clamp(year)
     try:
         wanted = tuple(s.astimezone(tz).utcoffset() for s in _samples(year))
     except (ValueError, OverflowError, TypeError):
         return None
-    if any(w is None for w in wanted):
+    return offsets_matching(wanted, year, hints)
+
+
+def offsets_matching(
+    wanted: Sequence[timedelta | None], year: int, hints: Sequence[str] = ()
+) -> str | None:
+    """The zone for the UTC offsets a definition has at `_samples(year)` (see zone_matching)."""
+    year = _clamp(year)
+    wanted = tuple(wanted)
+    if not wanted or any(w is None for w in wanted):
         return None
     if len(set(wanted)) == 1:
         offset = wanted[0]
@@ -393,3 +429,192 @@ def zone_matching(tz: tzinfo, year: int, hints: Sequence[str] = ()) -> str | Non
 
 def _unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+class ZoneTooComplex(Exception):
+    """A VTIMEZONE has more observances than MAX_OBSERVANCES."""
+
+
+class _Unreadable(Exception):
+    """A VTIMEZONE uses something this reader does not evaluate (it is then not matched)."""
+
+
+def _first(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return value[0] if value else None
+    return value
+
+
+def _offset(prop: Any) -> timedelta:
+    value = getattr(_first(prop), "td", None)
+    if not isinstance(value, timedelta) or abs(value) >= timedelta(days=1):
+        raise _Unreadable("TZOFFSETFROM/TZOFFSETTO")
+    return value
+
+
+def _local(value: Any, offset_from: timedelta) -> datetime:
+    """An onset as local wall time (naive): a DTSTART / RDATE / UNTIL value."""
+    if isinstance(value, tuple):  # an RDATE period
+        value = value[0]
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            return value.astimezone(UTC).replace(tzinfo=None) + offset_from
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time(0))
+    raise _Unreadable("date")
+
+
+def _ints(values: Any, low: int, high: int) -> list[int]:
+    out = []
+    for raw in values if isinstance(values, (list, tuple)) else [values]:
+        number = int(raw)
+        if not low <= abs(number) <= high:
+            raise _Unreadable("rule part")
+        out.append(number)
+    return out
+
+
+def _month_days(year: int, month: int, rule: _YearlyRule, start: datetime) -> list[int]:
+    first_weekday, length = calendar.monthrange(year, month)
+    days: set[int] | None = None
+    if rule.weekdays:
+        days = set()
+        for ordinal, weekday in rule.weekdays:
+            matching = [d for d in range(1, length + 1) if (first_weekday + d - 1) % 7 == weekday]
+            if ordinal is None:
+                days.update(matching)
+            elif 1 <= abs(ordinal) <= len(matching):
+                days.add(matching[ordinal - 1] if ordinal > 0 else matching[ordinal])
+    if rule.monthdays:
+        wanted = {d if d > 0 else length + 1 + d for d in rule.monthdays}
+        days = wanted if days is None else days & wanted
+    if days is None:
+        days = {start.day}
+    return sorted(d for d in days if 1 <= d <= length)
+
+
+class _YearlyRule:
+    """FREQ=YEARLY with BYMONTH / BYDAY / BYMONTHDAY: all that time zone rules use."""
+
+    def __init__(self, rule: Any, start: datetime, offset_from: timedelta) -> None:
+        if str(_first(rule.get("FREQ")) or "").upper() != "YEARLY":
+            raise _Unreadable("FREQ")
+        if any(rule.get(part) for part in _UNREAD_PARTS):
+            raise _Unreadable("rule part")
+        self.interval = _ints(rule.get("INTERVAL") or [1], 1, 1000)[0]
+        if self.interval < 0:
+            raise _Unreadable("INTERVAL")
+        self.weekdays: list[tuple[int | None, int]] = []
+        for token in rule.get("BYDAY") or []:
+            match = _BYDAY_RE.match(str(token).strip().upper())
+            if match is None:
+                raise _Unreadable("BYDAY")
+            ordinal = int(match.group(1)) if match.group(1) else None
+            if ordinal == 0:
+                raise _Unreadable("BYDAY")
+            self.weekdays.append((ordinal, _ICS_WEEKDAYS[match.group(2)]))
+        self.monthdays = _ints(rule.get("BYMONTHDAY") or [], 1, 31)
+        months = rule.get("BYMONTH")
+        if months:
+            self.months = sorted(set(_ints(months, 1, 12)))
+            if any(m < 0 for m in self.months):
+                raise _Unreadable("BYMONTH")
+        elif self.weekdays:
+            raise _Unreadable("BYDAY without BYMONTH")  # weeks of the whole year
+        elif self.monthdays:
+            self.months = list(range(1, 13))
+        else:
+            self.months = [start.month]
+        until = _first(rule.get("UNTIL"))
+        self.until = _local(until, offset_from) if until is not None else None
+        count = _first(rule.get("COUNT"))
+        self.count = int(count) if count is not None else None
+        self.start = start
+
+    def in_year(self, year: int) -> list[datetime]:
+        return [
+            datetime.combine(date(year, month, day), self.start.time())
+            for month in self.months
+            for day in _month_days(year, month, self, self.start)
+        ]
+
+    def onsets(self, low: int, high: int, budget: Budget) -> list[datetime]:
+        """Onsets in the years `low`–`high`, plus the last one before them, if any."""
+        start, step = self.start, self.interval
+        if self.count is not None:  # counted from DTSTART: walk the years, within the budget
+            found: list[datetime] = []
+            seen, year = 0, start.year
+            while seen < self.count and year <= high:
+                budget.spend()
+                for onset in self.in_year(year):
+                    if onset >= start and seen < self.count:
+                        seen += 1
+                        found.append(onset)
+                year += step
+            return [o for o in found if o.year >= low] + [o for o in found if o.year < low][-1:]
+        targets = set(range(low - 1, high + 1))
+        if self.until is not None:
+            targets |= {self.until.year - 1, self.until.year}
+        years = sorted(
+            {start.year + (t - start.year) // step * step for t in targets if t >= start.year}
+        )
+        result = []
+        for year in years:
+            budget.spend()
+            if not 1 <= year <= 9998:
+                continue
+            for onset in self.in_year(year):
+                if onset >= start and (self.until is None or onset <= self.until):
+                    result.append(onset)
+        return result
+
+
+def vtimezone_offsets(vtz: Any, year: int, budget: Budget) -> tuple[timedelta, ...] | None:
+    """The UTC offsets of an icalendar VTIMEZONE at `_samples(year)`, from its STANDARD and
+    DAYLIGHT observances (DTSTART, RDATEs, yearly RRULEs) evaluated over the sampled years
+    only; None if it uses anything else. Each rule-year and RDATE spends one unit of `budget`
+    (BudgetExceeded); more than MAX_OBSERVANCES observances raise ZoneTooComplex."""
+    year = _clamp(year)
+    observances = [
+        c for c in getattr(vtz, "subcomponents", []) if c.name in ("STANDARD", "DAYLIGHT")
+    ]
+    if len(observances) > MAX_OBSERVANCES:
+        raise ZoneTooComplex(len(observances))
+    # (UTC instant, -position in the file, offset from then on): at equal instants the
+    # observance written first wins, as with dateutil.
+    onsets: list[tuple[datetime, int, timedelta]] = []
+    try:
+        for position, obs in enumerate(observances):
+            offset_from = _offset(obs.get("TZOFFSETFROM"))
+            offset_to = _offset(obs.get("TZOFFSETTO"))
+            start_prop = obs.get("DTSTART")
+            if start_prop is None:
+                raise _Unreadable("DTSTART")
+            start = _local(_first(start_prop).dt, offset_from)
+            local = [start]
+            rules = obs.get("RRULE")
+            for rule in rules if isinstance(rules, list) else [rules] if rules else []:
+                local += _YearlyRule(rule, start, offset_from).onsets(year - 1, year + 1, budget)
+            rdates = obs.get("RDATE")
+            for group in rdates if isinstance(rdates, list) else [rdates] if rdates else []:
+                values = getattr(group, "dts", [])
+                budget.spend(len(values))
+                local += [_local(v.dt, offset_from) for v in values]
+            onsets += [(moment - offset_from, -position, offset_to) for moment in local]
+        # Before the first onset: the first STANDARD observance's offset (as dateutil does).
+        initial = next(
+            (_offset(o.get("TZOFFSETTO")) for o in observances if o.name == "STANDARD"),
+            onsets[0][2] if onsets else None,
+        )
+    except (_Unreadable, ValueError, TypeError, AttributeError, KeyError, OverflowError):
+        return None
+    if not onsets or initial is None:
+        return None
+    onsets.sort(key=lambda item: (item[0], item[1]))
+    instants = [moment for moment, _, _ in onsets]
+    result = []
+    for sample in _samples(year):
+        at = bisect.bisect_right(instants, sample.replace(tzinfo=None))
+        result.append(onsets[at - 1][2] if at else initial)
+    return tuple(result)

@@ -41,6 +41,9 @@ _ORDINAL_WORDS = {
 _FILLER = {"every", "each", "the", "and", "of", "month", "on", "cada", "el", "los", "y", "de",
            "mes", "todos", "todas", "week", "weeks", "semana", "semanas", "a", ","}
 _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_DAY_NUMBER_RE = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|o|er)?$")
+_COUNT_WORDS = {"two": 2, "three": 3, "four": 4, "dos": 2, "tres": 3, "cuatro": 4}
+_MONTHLY_WORDS = {"monthly", "mensual", "mensualmente", "mensuales"}
 
 
 def parse_date(value: str, field: str = "date") -> date:
@@ -79,12 +82,17 @@ def parse_every(text: str, days: tuple[int, ...] = ()) -> tuple[Recurrence, tupl
     interval = 1
     monthly_by_day = False
     for word in words:
+        day_number = _DAY_NUMBER_RE.match(word)
         if word in ("other", "alternate", "otra", "otro", "alterno", "alternos"):
             interval = 2
+        elif word in _COUNT_WORDS:
+            interval = _COUNT_WORDS[word]
+        elif word in _MONTHLY_WORDS:
+            monthly_by_day = True
         elif word in ("day", "dia", "days", "dias") or (word == "month" and not ordinals):
             monthly_by_day = monthly_by_day or word != "month"
-        elif word.isdigit() and monthly_by_day:
-            month_days.append(int(word))
+        elif day_number and monthly_by_day and (word.isdigit() or word not in _ORDINAL_WORDS):
+            month_days.append(int(day_number.group(1)))
         elif word in _ORDINAL_WORDS and not word.isdigit():
             ordinals.append(_ORDINAL_WORDS[word])
         elif word.isdigit():
@@ -98,6 +106,10 @@ def parse_every(text: str, days: tuple[int, ...] = ()) -> tuple[Recurrence, tupl
                 raise ValidationError("every", f"cannot read {text!r}",
                                       key="error.every_invalid", value=text) from None
     chosen = tuple(sorted(set(named))) or days
+    if monthly_by_day and ordinals and not named and not month_days:
+        # "monthly on the 1st": a day of the month, not a weekday
+        month_days = [n for n in ordinals if n > 0] or [-1]
+        ordinals = []
     if month_days:
         bad = [d for d in month_days if not 1 <= d <= 31]
         if bad or ordinals:

@@ -4,6 +4,7 @@ suggestions for typos and a city search for autocomplete."""
 from __future__ import annotations
 
 import difflib
+import re
 import zoneinfo
 from functools import cache
 from importlib import resources
@@ -11,6 +12,14 @@ from zoneinfo import ZoneInfo
 
 from core.errors import ValidationError
 from core.text import fold
+
+# No IANA name is longer than this (the longest is 32 characters); anything longer is not a
+# zone, and is refused before any lookup. ZoneInfo turns every "/" of a key into a package
+# level to import, so a key of thousands of segments exhausts the stack (RecursionError) and a
+# segment over 255 bytes is an OSError: keys reach ZoneInfo only through `get_zone`, after
+# `is_zone_key` and `canonical_zone`.
+MAX_ZONE_NAME = 64
+_ZONE_KEY_RE = re.compile(r"[A-Za-z0-9_+\-]+(?:/[A-Za-z0-9_+\-]+){0,5}")
 
 # Names people type that are not IANA names at all.
 _COMMON_ALIASES = {
@@ -86,23 +95,41 @@ def _folded_index() -> dict[str, str]:
     return index
 
 
+def is_zone_key(name: str) -> bool:
+    """Whether `name` has the shape of an IANA key (at most 64 characters of letters, digits,
+    ``_+-`` in up to six non-empty segments): the only strings ever handed to ZoneInfo."""
+    return len(name) <= MAX_ZONE_NAME and _ZONE_KEY_RE.fullmatch(name) is not None
+
+
+def find_zone(name: str) -> str | None:
+    """The canonical IANA name for `name`, or None; cheap (no suggestions), any input."""
+    raw = name.strip()
+    if not raw or len(raw) > MAX_ZONE_NAME:
+        return None
+    zone = raw if raw in all_zones() else _folded_index().get(fold(raw).replace(" ", "_"))
+    if zone is None:
+        zone = _COMMON_ALIASES.get(fold(raw))
+    if zone is None:
+        return None
+    return _links().get(zone, zone)
+
+
 def canonical_zone(name: str) -> str:
     """Return the canonical IANA name for `name` or raise ValidationError('timezone')."""
     raw = name.strip()
     if not raw:
         raise ValidationError("timezone", "a time zone is required", key="error.timezone_missing")
-    zone = raw if raw in all_zones() else _folded_index().get(fold(raw).replace(" ", "_"))
+    zone = find_zone(raw)
     if zone is None:
-        zone = _COMMON_ALIASES.get(fold(raw))
-    if zone is None:
+        shown = raw if len(raw) <= MAX_ZONE_NAME else raw[:MAX_ZONE_NAME] + "…"
         raise ValidationError(
             "timezone",
-            f"unknown time zone {raw!r}",
+            f"unknown time zone {shown!r}",
             key="error.timezone_unknown",
-            value=raw,
+            value=shown,
             suggestions=suggest_zones(raw),
         )
-    return _links().get(zone, zone)
+    return zone
 
 
 def is_valid_zone(name: str) -> bool:
@@ -116,7 +143,11 @@ def is_valid_zone(name: str) -> bool:
 @cache
 def get_zone(name: str) -> ZoneInfo:
     """ZoneInfo for a (canonical or link) zone name; cached."""
-    return ZoneInfo(canonical_zone(name))
+    zone = canonical_zone(name)
+    if not is_zone_key(zone):  # pragma: no cover - canonical names always are keys
+        raise ValidationError("timezone", f"unknown time zone {zone[:64]!r}",
+                              key="error.timezone_unknown", value=zone[:64])
+    return ZoneInfo(zone)
 
 
 def city_of(zone: str) -> str:
@@ -126,7 +157,7 @@ def city_of(zone: str) -> str:
 def suggest_zones(text: str, limit: int = 5) -> list[str]:
     """Close matches for a mistyped zone or a city name ('new yrok' → America/New_York)."""
     needle = fold(text.strip()).replace(" ", "_")
-    if not needle:
+    if not needle or len(needle) > MAX_ZONE_NAME:
         return []
     zones = canonical_zones()
     by_city = {fold(city_of(z)).replace(" ", "_"): z for z in zones}

@@ -192,17 +192,26 @@ _SET = ", ".join(f"{c.strip()}=?" for c in _COLUMNS.split(","))
 
 
 def unique_slugs(wanted: Sequence[str], taken: set[str]) -> list[str]:
-    """Each slug, suffixed -2, -3… where taken (`taken` is updated), ≤ 64 characters."""
+    """Each slug, suffixed -2, -3… where taken (`taken` is updated), ≤ 64 characters.
+    Linear in the number of slugs: each base remembers the next suffix to try."""
     result = []
+    next_suffix: dict[str, int] = {}
     for slug in wanted:
-        candidate, n = slug, 1
+        candidate, n = slug, next_suffix.get(slug, 1)
+        if n > 1:
+            candidate = _suffixed(slug, n)
         while candidate in taken:
             n += 1
-            suffix = f"-{n}"
-            candidate = slug[: 64 - len(suffix)] + suffix
+            candidate = _suffixed(slug, n)
+        next_suffix[slug] = n + 1
         taken.add(candidate)
         result.append(candidate)
     return result
+
+
+def _suffixed(slug: str, n: int) -> str:
+    suffix = f"-{n}"
+    return slug[: 64 - len(suffix)] + suffix
 
 
 class MeetingStore:

@@ -428,3 +428,28 @@ async def test_a_client_that_stops_reading_is_dropped(services: Services) -> Non
             assert time.monotonic() - started < FAST.send_timeout + MARGIN
         finally:
             writer.close()
+
+
+async def test_a_slow_export_does_not_stop_the_server(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Exports are built in a worker thread: while one takes a second, /healthz answers."""
+    import calendars.server as server
+
+    real = server.calendar_for
+
+    def slow(*args: object, **kwargs: object) -> bytes:
+        time.sleep(1.0)  # a CPU-bound build of a huge calendar, as the loop would feel it
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(server, "calendar_for", slow)
+    export = asyncio.ensure_future(client.get("/calendar.ics"))
+    await asyncio.sleep(0.2)
+    started = time.monotonic()
+    health = await client.get("/healthz")
+    answered = time.monotonic() - started
+    assert health.status == 200
+    assert not export.done(), "the export should still be building"
+    assert answered < 0.7, answered
+    response = await export
+    assert response.status == 200 and b"BEGIN:VCALENDAR" in await response.read()

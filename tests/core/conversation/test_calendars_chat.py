@@ -84,3 +84,15 @@ async def test_import_url_refuses_private_addresses(ask: Ask, services: Services
     assert await services.meetings.count() == 0
     usage = await ask("/import", community_id="g1", is_admin=True)
     assert "/import" in usage.text()
+
+
+async def test_a_hostile_file_gets_its_reason_in_the_members_language(
+    ask: Ask, services: Services
+) -> None:
+    deep = Attachment("deep.json", b"[" * 50_000 + b"]" * 50_000)
+    reply = await ask("/import", community_id="g1", is_admin=True, attachment=deep)
+    assert reply.error and "nested more than 64 levels" in reply.text()
+    spanish = await ask("/importar", community_id="g1", is_admin=True, attachment=deep,
+                        locale="es")
+    assert "más de 64 niveles" in spanish.text() and "no se cambió nada" in spanish.text()
+    assert await services.meetings.count() == 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 from core.conversation.request import GeoPoint
 from core.i18n import LANGUAGES, catalogue, placeholders
@@ -213,6 +215,22 @@ async def test_unknown_commands_and_expired_buttons_are_friendly(ask: Ask) -> No
 async def test_free_text_in_private_gets_a_hint(ask: Ask) -> None:
     reply = await ask("hello there")
     assert "/meetings" in reply.text()
+
+
+def test_every_error_key_in_the_code_has_a_text() -> None:
+    """A key="…" literal or a class-level key without a catalogue entry would reach a member
+    as the raw key."""
+    root = Path(__file__).resolve().parents[3]
+    pattern = re.compile(r'\bkey\s*=\s*"([a-z_]+\.[a-z_.]+)"')
+    used = {
+        match
+        for package in ("core", "calendars", "bots")
+        for path in (root / package).rglob("*.py")
+        for match in pattern.findall(path.read_text("utf-8"))
+    }
+    assert len(used) > 50
+    missing = sorted(used - set(catalogue("en")))
+    assert not missing, missing
 
 
 def test_catalogues_have_the_same_keys_and_placeholders() -> None:
