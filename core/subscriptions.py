@@ -197,16 +197,19 @@ def _next_daily(t: time, zone: str, not_before: datetime, after: date | None) ->
 def _next_reminder(
     meeting: Meeting, minutes_before: int, not_before: datetime, after: date | None, now: datetime
 ) -> Due | None:
-    """The first occurrence (on a meeting-local date after `after`) that has not started by
-    `now` and whose reminder instant is at or after `not_before`."""
+    """The first sitting (scheduled on a meeting-local date after `after`) that has not
+    started by `now` and whose reminder instant is at or after `not_before`. Reminders key on
+    the sitting's *scheduled* date (as RECURRENCE-ID does), so a sitting moved to another day
+    is still the one `occurrence_on(meeting, key)` finds when it is due; cancelled and closed
+    sittings are not in `next_occurrences` at all."""
     lead = timedelta(minutes=minutes_before)
     start_from = max(now, not_before + lead)
     for occ in next_occurrences(meeting, start_from, count=4):
-        if occ.start <= now or (after is not None and occ.local_date <= after):
+        if occ.start <= now or (after is not None and occ.key_date <= after):
             continue
         slot = (occ.start - lead).astimezone(UTC)
         if slot >= not_before:
-            return Due(occ.local_date, slot)
+            return Due(occ.key_date, slot)
     return None
 
 

@@ -35,7 +35,11 @@ class OutboundComposer:
         if meeting is None:
             return Reply(lang=t.lang, blocks=[t("remind.meeting_gone")])
         start = message.occurrence_start or self.services.clock.now()
-        occurrence = current_occurrence(meeting, start) or next_occurrences(meeting, start, 1)[0]
+        occurrence = current_occurrence(meeting, start) or next(
+            iter(next_occurrences(meeting, start, 1)), None
+        )
+        if occurrence is None:  # a one-off or ended series with no sitting left
+            return Reply(lang=t.lang, blocks=[t("remind.meeting_gone")])
         card = meeting_card(t, meeting, occurrence, message.timezone, at=self.services.clock.now(),
                             buttons=card_buttons_for_reminder(t, meeting))
         return Reply(lang=t.lang, title=t("remind.title", name=meeting.name,

@@ -25,6 +25,7 @@ from core.delivery import DeliveryEngine, TokenBucket
 from core.model import build_meeting
 from core.outbound import Address, MessageKind, OutboundMessage, SendKind, SendResult
 from core.reflections import Pack, load_pack
+from core.schedule_edits import cancel_sitting, move_sitting
 from core.services import Services
 from core.store.subscriptions import Status
 from core.subscriptions import Owner, Subscriptions
@@ -532,6 +533,36 @@ async def test_reminder_follows_a_moved_meeting_and_ends_with_a_removed_one(rig:
     assert len(rig.tg.sent) == 2
     ended = await rig.subs.get(reminder.id, Owner.user("telegram", "9"))
     assert ended.status is Status.ENDED and rig.engine.metrics["ended"] == 1
+
+
+async def test_reminders_skip_a_cancelled_sitting_and_follow_one_moved_to_another_day(
+    rig: Rig,
+) -> None:
+    """Thursday 19:00 New York: 11 Jun cancelled, 18 Jun moved to Friday 19 Jun at 21:00."""
+    rig.clock.set(datetime(2026, 6, 3, 15, tzinfo=UTC))
+    meeting = await rig.services.meetings.add(
+        build_meeting(name="Thursday", fellowship="aa", days=["thursday"], start="19:00",
+                      end="20:00", timezone="America/New_York", slug="thursday")
+    )
+    changed = cancel_sitting(meeting, date(2026, 6, 11), "holiday")
+    changed = move_sitting(changed, date(2026, 6, 18), "21:00", "22:00",
+                           new_date=date(2026, 6, 19))
+    async with rig.services.db.transaction() as conn:
+        await rig.services.meetings.update(conn, changed)
+    await rig.subs.add_reminder(
+        "telegram", "9", Address("telegram", "dm-9"), "thursday", 30, "America/New_York", "en"
+    )
+    await rig.run_until(datetime(2026, 6, 27, tzinfo=UTC))
+    starts = [m.occurrence_start.astimezone(NY) for _, _, m in rig.tg.sent
+              if m.occurrence_start is not None]
+    assert starts == [
+        datetime(2026, 6, 4, 19, tzinfo=NY),
+        datetime(2026, 6, 19, 21, tzinfo=NY),  # moved: a day later, two hours later
+        datetime(2026, 6, 25, 19, tzinfo=NY),
+    ]
+    for at, _, message in rig.tg.sent:
+        assert message.occurrence_start is not None
+        assert message.occurrence_start - at == timedelta(minutes=30)
 
 
 async def test_late_reminder_is_skipped_once_the_meeting_started(rig: Rig) -> None:
