@@ -8,10 +8,12 @@ see core.services / the admin conversation.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, time, timedelta
+from typing import TYPE_CHECKING
 
-from core.errors import ValidationError
+from core.errors import NotFoundError, ValidationError
 from core.model import Meeting, parse_day, parse_time
 from core.recurrence import (
     ORDINALS,
@@ -24,6 +26,9 @@ from core.recurrence import (
 )
 from core.schedule import mg_weekday, scheduled_dates
 from core.text import fold
+
+if TYPE_CHECKING:
+    from core.services import Services
 
 MAX_INTERVAL = 52
 MAX_DATES = 400
@@ -248,3 +253,26 @@ def restore_sitting(meeting: Meeting, day: date) -> Meeting:
 def _reason(text: str | None) -> str | None:
     cleaned = " ".join((text or "").split())[:200]
     return cleaned or None
+
+
+async def save_schedule_edit(
+    services: Services,
+    slug: str,
+    edit: Callable[[Meeting], Meeting],
+    *,
+    community: str | None = None,
+) -> Meeting:
+    """Apply `edit` to the stored meeting `slug` (with a community: only that community's own
+    meeting) and store it in one transaction, stamped now; reminders for it are re-planned so
+    a cancelled sitting is not reminded and a moved one is reminded at its new time."""
+    async with services.db.transaction() as conn:
+        meeting = await services.meetings.get(slug)
+        if meeting is None or (community is not None and meeting.community != community):
+            raise NotFoundError(f"no meeting {slug!r}", key="meeting.not_found", slug=slug)
+        changed = edit(meeting)
+        checked = check_schedule(changed.schedule, changed.days,
+                                 today=services.clock.now().date())
+        stored = replace(changed, schedule=checked, updated=services.clock.now())
+        await services.meetings.update(conn, stored)
+    await services.subscriptions.refresh_reminders(slug)
+    return stored

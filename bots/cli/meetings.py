@@ -5,14 +5,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from bots.cli import CliError
 from core.demo import demo_meetings
-from core.errors import ValidationError
-from core.model import Attendance, Location, Meeting, OnlineAccess, build_meeting
+from core.errors import NotFoundError, ValidationError
+from core.model import Attendance, Location, Meeting, OnlineAccess, build_meeting, parse_day
+from core.recurrence import Schedule
 from core.schedule import next_occurrences
+from core.schedule_edits import (
+    cancel_sitting,
+    check_holidays,
+    close_meeting,
+    move_sitting,
+    parse_date,
+    parse_every,
+    restore_sitting,
+    save_schedule_edit,
+)
 from core.search import Hit, MeetingQuery, When, parse_type_filters
 from core.services import Services
 from core.timezones import canonical_zone, get_zone
@@ -28,8 +41,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     add = m_sub.add_parser("add", help="add a meeting")
     add.add_argument("--name", required=True)
     add.add_argument("--fellowship", required=True, help="aa, na, ca, al-anon, coda, oa, …")
-    add.add_argument("--day", action="append", required=True,
+    add.add_argument("--day", action="append", default=[],
                      help="day name (English or Spanish) or 0–6 with Sunday = 0; repeatable")
+    add.add_argument("--every", help="how often: 'every other thursday', 'every 1st and 3rd "
+                     "tuesday', 'monthly on the 15th', 'once 2026-12-20' (default: weekly)")
+    add.add_argument("--starts", help="first date of the series (YYYY-MM-DD)")
+    add.add_argument("--until", help="last date of the series (YYYY-MM-DD)")
+    add.add_argument("--holidays", help="closed on the public holidays of a country: US, GB, "
+                     "ES, US-CA…")
     add.add_argument("--time", required=True, help="local start time, e.g. 19:00 or 7:00 PM")
     add.add_argument("--end", help="local end time (earlier than start = past midnight)")
     add.add_argument("--tz", required=True, help="IANA time zone, e.g. America/New_York")
@@ -53,6 +72,29 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     remove.add_argument("slug")
     remove.add_argument("--community")
     remove.set_defaults(handler=meetings_remove)
+    cancel = m_sub.add_parser("cancel", help="cancel one sitting")
+    cancel.add_argument("slug")
+    cancel.add_argument("date", help="the sitting's date (YYYY-MM-DD, meeting's zone)")
+    cancel.add_argument("--reason")
+    cancel.set_defaults(handler=meetings_cancel)
+    move = m_sub.add_parser("move", help="move one sitting to another time or day")
+    move.add_argument("slug")
+    move.add_argument("date", help="the sitting's scheduled date (YYYY-MM-DD)")
+    move.add_argument("--time", required=True, help="new local start time")
+    move.add_argument("--end", help="new local end time")
+    move.add_argument("--to-date", help="new date (YYYY-MM-DD), if it moves to another day")
+    move.add_argument("--reason")
+    move.set_defaults(handler=meetings_move)
+    close = m_sub.add_parser("close", help="close a meeting from one date to another")
+    close.add_argument("slug")
+    close.add_argument("first", help="first closed date (YYYY-MM-DD)")
+    close.add_argument("last", help="last closed date (YYYY-MM-DD)")
+    close.add_argument("--reason")
+    close.set_defaults(handler=meetings_close)
+    restore = m_sub.add_parser("restore", help="undo a cancel, move or closure on a date")
+    restore.add_argument("slug")
+    restore.add_argument("date")
+    restore.set_defaults(handler=meetings_restore)
 
     search = sub.add_parser("search", help="find meetings")
     add_search_arguments(search)
@@ -193,11 +235,28 @@ async def db_init(args: argparse.Namespace, services: Services) -> int:
     return 0
 
 
+def _schedule_from_args(args: argparse.Namespace) -> tuple[Schedule | None, list[Any]]:
+    """--every/--starts/--until/--holidays → (schedule or None for plain weekly, days)."""
+    days: list[Any] = list(args.day)
+    if not (args.every or args.starts or args.until or args.holidays):
+        return None, days
+    recurrence, named = parse_every(args.every or "week", tuple(parse_day(d) for d in days))
+    recurrence = replace(
+        recurrence,
+        starts=parse_date(args.starts, "starts") if args.starts else None,
+        until=parse_date(args.until, "until") if args.until else None,
+        holidays=check_holidays(args.holidays) if args.holidays else None,
+    )
+    return Schedule(recurrence), list(named)
+
+
 async def meetings_add(args: argparse.Namespace, services: Services) -> int:
+    schedule, days = _schedule_from_args(args)
     meeting = build_meeting(
         name=args.name,
         fellowship=args.fellowship,
-        days=args.day,
+        days=days,
+        schedule=schedule,
         start=args.time,
         end=args.end,
         timezone=args.tz,
@@ -225,6 +284,44 @@ async def meetings_remove(args: argparse.Namespace, services: Services) -> int:
         raise CliError(f"no meeting {args.slug!r}{where}")
     print(f"removed {args.slug}")
     return 0
+
+
+async def _edit(services: Services, slug: str, edit: Callable[[Meeting], Meeting],
+                done: str) -> int:
+    try:
+        stored = await save_schedule_edit(services, slug, edit)
+    except NotFoundError as exc:
+        raise CliError(f"no meeting {slug!r}") from exc
+    print(f"{stored.slug}: {done}")
+    return 0
+
+
+async def meetings_cancel(args: argparse.Namespace, services: Services) -> int:
+    day = parse_date(args.date)
+    return await _edit(services, args.slug, lambda m: cancel_sitting(m, day, args.reason),
+                       f"{day:%a %d %b %Y} cancelled")
+
+
+async def meetings_move(args: argparse.Namespace, services: Services) -> int:
+    day = parse_date(args.date)
+    to = parse_date(args.to_date, "to_date") if args.to_date else None
+    return await _edit(
+        services, args.slug,
+        lambda m: move_sitting(m, day, args.time, args.end, new_date=to, reason=args.reason),
+        f"{day:%a %d %b %Y} moved to {to or day:%a %d %b} at {args.time}",
+    )
+
+
+async def meetings_close(args: argparse.Namespace, services: Services) -> int:
+    first, last = parse_date(args.first, "first"), parse_date(args.last, "last")
+    return await _edit(services, args.slug, lambda m: close_meeting(m, first, last, args.reason),
+                       f"closed {first:%d %b %Y} – {last:%d %b %Y}")
+
+
+async def meetings_restore(args: argparse.Namespace, services: Services) -> int:
+    day = parse_date(args.date)
+    return await _edit(services, args.slug, lambda m: restore_sitting(m, day),
+                       f"{day:%a %d %b %Y} as scheduled again")
 
 
 async def search_cmd(args: argparse.Namespace, services: Services) -> int:
@@ -268,6 +365,8 @@ async def meeting_cmd(args: argparse.Namespace, services: Services) -> int:
     tz = get_zone(viewer)
     for occ in occurrences:
         mark = " (in progress)" if occ.in_progress(at) else ""
+        if occ.change is not None and occ.scheduled is not None:
+            mark += f" (moved from {occ.scheduled:%a %d %b})"
         print(f"  {occ.start:%a %Y-%m-%d %H:%M %Z} = {occ.start.astimezone(tz):%a %H:%M %Z}{mark}")
     return 0
 
