@@ -131,8 +131,17 @@ class FeedCache:
             return entry
 
 
-def _entry(body: bytes, meetings: Sequence[Meeting], content_type: str) -> Entry:
-    return Entry((), body, strong_etag(body), _newest(meetings), content_type)
+async def _entry_off_loop(
+    build: Callable[[], bytes], meetings: Sequence[Meeting], content_type: str
+) -> Entry:
+    """Build a body and its ETag in a worker thread: exports of thousands of meetings are
+    CPU-bound and must not stall the other connections."""
+
+    def entry() -> Entry:
+        body = build()
+        return Entry((), body, strong_etag(body), _newest(meetings), content_type)
+
+    return await asyncio.to_thread(entry)
 
 
 def respond(
@@ -208,12 +217,10 @@ class FeedHandlers:
 
         async def build() -> Entry:
             meetings = await self._select(params)
-            return await asyncio.to_thread(
-                lambda: _entry(
-                    calendar_for(meetings, name=name, lang=lang, uid_domain=self.uid_domain),
-                    meetings,
-                    ICS_TYPE,
-                )
+            return await _entry_off_loop(
+                lambda: calendar_for(meetings, name=name, lang=lang, uid_domain=self.uid_domain),
+                meetings,
+                ICS_TYPE,
             )
 
         entry = await self.cache.get(_key("ics", params), build)
@@ -227,12 +234,10 @@ class FeedHandlers:
             meeting = await self.services.meetings.get(slug)
             if meeting is None:
                 raise web.HTTPNotFound(text=f"no meeting {slug!r}")
-            return await asyncio.to_thread(
-                lambda: _entry(
-                    meeting_ics(meeting, lang=lang, uid_domain=self.uid_domain),
-                    [meeting],
-                    ICS_TYPE,
-                )
+            return await _entry_off_loop(
+                lambda: meeting_ics(meeting, lang=lang, uid_domain=self.uid_domain),
+                [meeting],
+                ICS_TYPE,
             )
 
         entry = await self.cache.get(f"meeting:{slug}:{lang}", build)
@@ -250,9 +255,7 @@ class FeedHandlers:
 
         async def build() -> Entry:
             meetings = await self._select(params)
-            return await asyncio.to_thread(
-                lambda: _entry(meeting_guide_json(meetings), meetings, JSON_TYPE)
-            )
+            return await _entry_off_loop(lambda: meeting_guide_json(meetings), meetings, JSON_TYPE)
 
         entry = await self.cache.get(_key("json", params), build)
         return respond(request, entry)

@@ -296,10 +296,6 @@ def _norm(text: str) -> str:
     return _FOLD_RE.sub(" ", text.strip().strip('"').strip()).casefold()
 
 
-def _iana(name: str) -> str | None:
-    return find_zone(name)
-
-
 # IANA names have at most three segments: only the last three of a prefixed name can be one.
 _MAX_IANA_SEGMENTS = 3
 
@@ -322,7 +318,7 @@ def known_zone(name: str) -> str | None:
             return canonical_zone(found)
     if folded in OUTLOOK_DISPLAY_NAMES:
         return canonical_zone(OUTLOOK_DISPLAY_NAMES[folded])
-    zone = _iana(raw)
+    zone = find_zone(raw)
     if zone:
         return zone
     # Mozilla/Lightning prefixes: "/mozilla.org/20050126_1/America/New_York", "/citadel.org/…".
@@ -330,7 +326,7 @@ def known_zone(name: str) -> str | None:
     for start in range(max(1, len(parts) - _MAX_IANA_SEGMENTS), len(parts)):
         candidate = "/".join(parts[start:])
         if "/" in candidate:
-            zone = _iana(candidate)
+            zone = find_zone(candidate)
             if zone:
                 return zone
     return None
