@@ -30,7 +30,7 @@ def strip_controls(text: str) -> str:
 class CardField:
     """One labelled line of a card: label may be empty for the headline rows."""
 
-    key: str  # stable id: when, attendance, types, where, distance, map, join, phone, notes…
+    key: str  # stable id: when, attendance, schedule, types, where, distance, map, join, phone, notes…
     label: str
     value: str
     url: str | None = None
@@ -53,6 +53,8 @@ def card_fields(card: MeetingCard, lang: str) -> list[CardField]:
         CardField("when", t("cards.starts"), card.when_text),
         CardField("attendance", "", card.attendance),
     ]
+    if card.schedule:
+        fields.append(CardField("schedule", t("schedule.label"), card.schedule))
     if card.types:
         fields.append(CardField("types", t("cards.types"), ", ".join(card.types)))
     if card.location:

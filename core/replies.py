@@ -49,6 +49,7 @@ class MeetingCard:
     notes: str | None = None
     distance_km: float | None = None
     upcoming: tuple[str, ...] = ()  # further occurrences, already formatted (full card only)
+    schedule: str | None = None  # "Every 1st Saturday" (when not plain weekly, or full card)
     buttons: tuple[Button, ...] = ()
 
 

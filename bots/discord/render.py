@@ -205,6 +205,8 @@ def card_embed(card: MeetingCard, lang: str, number: int | None = None) -> disco
     # The card's labelled fields come from core.render; Discord groups a few of them.
     by_key = {item.key: item for item in card_fields(card, lang)}
     fields: list[tuple[str, str, bool]] = []
+    if "schedule" in by_key:
+        fields.append((by_key["schedule"].label, clean(by_key["schedule"].value), False))
     if "types" in by_key:
         fields.append((by_key["types"].label, ", ".join(clean(x) for x in card.types), True))
     where = [clean(by_key[k].value) for k in ("where", "distance") if k in by_key]

@@ -9,7 +9,14 @@ from core import types as mtypes
 from core.i18n import Translator
 from core.model import Meeting
 from core.replies import Button, MeetingCard
-from core.schedule import Occurrence, mg_weekday
+from core.schedule import Occurrence, meeting_plan, mg_weekday
+from core.schedule_text import (
+    changes_ahead,
+    date_text,
+    moved_mark,
+    recurrence_text,
+    sitting_change_text,
+)
 from core.timezones import get_zone
 
 
@@ -17,15 +24,39 @@ def day_name(t: Translator, moment: datetime) -> str:
     return t(f"days.short.{mg_weekday(moment.date())}")
 
 
-def when_text(t: Translator, occurrence: Occurrence, viewer_tz: str) -> str:
-    """'Mon 19:00 EDT' or 'Mon 19:00 EDT (Tue 00:00 BST your time)'."""
+def when_text(t: Translator, occurrence: Occurrence, viewer_tz: str, *,
+              dated: bool = False) -> str:
+    """'Mon 19:00 EDT' or 'Mon 19:00 EDT (Tue 00:00 BST your time)'; `dated` adds the local
+    date ('Mon 14 Dec 19:00 EDT'); a moved sitting says where it was moved from."""
     local = occurrence.start
     viewer = local.astimezone(get_zone(viewer_tz))
-    text = f"{day_name(t, local)} {local:%H:%M} {local.tzname()}"
+    day = date_text(t, local.date()) if dated else day_name(t, local)
+    text = f"{day} {local:%H:%M} {local.tzname()}"
     if viewer.utcoffset() != local.utcoffset() or viewer.tzname() != local.tzname():
         text += " " + t("cards.your_time", when=f"{day_name(t, viewer)} {viewer:%H:%M} "
                                                  f"{viewer.tzname()}")
+    if occurrence.change is not None:
+        text += f" — {moved_mark(t, occurrence.meeting, occurrence.scheduled, local.date())}"
     return text
+
+
+def upcoming_lines(t: Translator, meeting: Meeting, after: datetime, viewer_tz: str,
+                   occurrences: list[Occurrence]) -> tuple[str, ...]:
+    """The card's "next dates": the given occurrences (dated, moved ones marked) with the
+    cancelled and closed sittings among and shortly after them, in date order."""
+    entries = [(o.start.date(), when_text(t, o, viewer_tz, dated=True)) for o in occurrences]
+    if not meeting.schedule.is_plain_weekly:
+        today = after.astimezone(get_zone(meeting.timezone)).date()
+        first, last = changes_ahead(today)
+        if occurrences:
+            last = max(last, occurrences[-1].start.date())
+        for sitting in meeting_plan(meeting, first, last):
+            if not sitting.happens and sitting.scheduled >= today:
+                line = sitting_change_text(t, meeting, sitting)
+                if line:
+                    entries.append((sitting.scheduled, line))
+    entries.sort(key=lambda e: e[0])
+    return tuple(text for _, text in entries[:10])
 
 
 def map_url(meeting: Meeting) -> str | None:
@@ -52,6 +83,10 @@ def meeting_card(
 ) -> MeetingCard:
     fellowship = mtypes.fellowship(meeting.fellowship)
     attendance = meeting.attendance.value
+    schedule = None
+    if full or not meeting.schedule.recurrence.is_plain_weekly:
+        today = at.astimezone(get_zone(meeting.timezone)).date()
+        schedule = recurrence_text(t, meeting, today=today)
     return MeetingCard(
         slug=meeting.slug,
         name=meeting.name,
@@ -72,6 +107,7 @@ def meeting_card(
         notes=meeting.notes if full else None,
         distance_km=distance_km,
         upcoming=upcoming,
+        schedule=schedule,
         buttons=buttons,
     )
 

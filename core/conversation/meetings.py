@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from core import types as mtypes
-from core.conversation.cards import meeting_card, when_text
+from core.conversation.cards import meeting_card, upcoming_lines
 from core.conversation.context import Context
 from core.conversation.filters import Filters, parse_filters
 from core.conversation.router import action, command, on_location
@@ -255,8 +255,10 @@ def _visible(ctx: Context, meeting: Meeting) -> bool:
 def full_card(ctx: Context, meeting: Meeting) -> Reply:
     at = ctx.now()
     occurrences = next_occurrences(meeting, at, 5, include_in_progress=True)
+    if not occurrences:  # a one-off that has happened, or a series that has ended
+        return ctx.error("meeting.no_sittings", name=meeting.name)
     first, rest = occurrences[0], occurrences[1:]
-    upcoming = tuple(when_text(ctx.t, o, ctx.viewer_tz) for o in rest)
+    upcoming = upcoming_lines(ctx.t, meeting, at, ctx.viewer_tz, rest)
     card = meeting_card(ctx.t, meeting, first, ctx.viewer_tz, at=at, full=True,
                         upcoming=upcoming, buttons=card_buttons(ctx, meeting)[1:])
     return Reply(lang=ctx.lang, cards=[card])
