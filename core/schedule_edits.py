@@ -130,6 +130,28 @@ def parse_every(text: str, days: tuple[int, ...] = ()) -> tuple[Recurrence, tupl
     return Recurrence(Frequency.WEEKLY, interval=interval), chosen
 
 
+def schedule_from_words(
+    every: str | None,
+    days: tuple[int, ...] = (),
+    *,
+    starts: str | None = None,
+    until: str | None = None,
+    holidays: str | None = None,
+) -> tuple[Schedule | None, tuple[int, ...]]:
+    """What an admin typed ("every 1st saturday", first/last date, holidays country) →
+    (the schedule, or None for plain weekly; the weekdays). Shared by chat and the CLI."""
+    if not (every or starts or until or holidays):
+        return None, days
+    recurrence, named = parse_every(every or "week", days)
+    recurrence = replace(
+        recurrence,
+        starts=parse_date(starts, "starts") if starts else None,
+        until=parse_date(until, "until") if until else None,
+        holidays=check_holidays(holidays) if holidays else None,
+    )
+    return Schedule(recurrence), named
+
+
 def _ordinal_order(n: int) -> int:
     return 9 if n == -1 else n
 
@@ -265,8 +287,8 @@ async def save_schedule_edit(
     """Apply `edit` to the stored meeting `slug` (with a community: only that community's own
     meeting) and store it in one transaction, stamped now; reminders for it are re-planned so
     a cancelled sitting is not reminded and a moved one is reminded at its new time."""
-    async with services.db.transaction() as conn:
-        meeting = await services.meetings.get(slug)
+    async with services.db.transaction() as conn:  # read inside: no lost concurrent edit
+        meeting = await services.meetings.get_in(conn, slug)
         if meeting is None or (community is not None and meeting.community != community):
             raise NotFoundError(f"no meeting {slug!r}", key="meeting.not_found", slug=slug)
         changed = edit(meeting)

@@ -6,7 +6,6 @@ import argparse
 import json
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,13 +17,12 @@ from core.recurrence import Schedule
 from core.schedule import next_occurrences
 from core.schedule_edits import (
     cancel_sitting,
-    check_holidays,
     close_meeting,
     move_sitting,
     parse_date,
-    parse_every,
     restore_sitting,
     save_schedule_edit,
+    schedule_from_words,
 )
 from core.search import Hit, MeetingQuery, When, parse_type_filters
 from core.services import Services
@@ -235,17 +233,12 @@ async def db_init(args: argparse.Namespace, services: Services) -> int:
 
 def _schedule_from_args(args: argparse.Namespace) -> tuple[Schedule | None, list[Any]]:
     """--every/--starts/--until/--holidays → (schedule or None for plain weekly, days)."""
-    days: list[Any] = list(args.day)
     if not (args.every or args.starts or args.until or args.holidays):
-        return None, days
-    recurrence, named = parse_every(args.every or "week", tuple(parse_day(d) for d in days))
-    recurrence = replace(
-        recurrence,
-        starts=parse_date(args.starts, "starts") if args.starts else None,
-        until=parse_date(args.until, "until") if args.until else None,
-        holidays=check_holidays(args.holidays) if args.holidays else None,
-    )
-    return Schedule(recurrence), list(named)
+        return None, list(args.day)
+    schedule, named = schedule_from_words(
+        args.every, tuple(parse_day(d) for d in args.day), starts=args.starts,
+        until=args.until, holidays=args.holidays)
+    return schedule, list(named)
 
 
 async def meetings_add(args: argparse.Namespace, services: Services) -> int:

@@ -77,6 +77,10 @@ _ADD_FIELDS = (
     "url",
     "phone",
     "notes",
+    "every",
+    "starts",
+    "until",
+    "holidays",
 )
 _PAIR_BREAKERS = re.compile(r"[;\r\n]+")
 
@@ -111,6 +115,10 @@ COMMAND_LABELS: dict[str, str | None] = {
     "settings": "/settings show",
     "addmeeting": "/meetings-admin add",
     "removemeeting": "/meetings-admin remove",
+    "cancel": "/meetings-admin cancel",
+    "move": "/meetings-admin move",
+    "close": "/meetings-admin close",
+    "restore": "/meetings-admin restore",
     "subscribe": "/subscribe me",
 }
 register_command_labels("discord", COMMAND_LABELS)
@@ -249,13 +257,17 @@ def build_commands(bridge: Bridge) -> list[AppCommand]:
         url="Link to join online",
         phone="Dial-in phone number",
         notes="Notes",
+        every="How often, e.g. every 1st saturday, every other tuesday, once 2026-12-20",
+        starts="First date (YYYY-MM-DD)",
+        until="Last date (YYYY-MM-DD)",
+        holidays="Closed on this country's public holidays, e.g. US or GB",
     )
     @app_commands.autocomplete(tz=zone_ac, fellowship=fellowship_setting_ac)
     async def admin_add(
         interaction: Interaction,
         name: app_commands.Range[str, 1, 200],
-        day: app_commands.Range[str, 1, 100],
-        time: app_commands.Range[str, 1, 20],
+        day: app_commands.Range[str, 1, 100] | None = None,
+        time: app_commands.Range[str, 1, 20] = "",
         end: app_commands.Range[str, 1, 20] | None = None,
         tz: app_commands.Range[str, 1, 64] | None = None,
         fellowship: app_commands.Range[str, 1, 64] | None = None,
@@ -266,6 +278,10 @@ def build_commands(bridge: Bridge) -> list[AppCommand]:
         url: app_commands.Range[str, 1, 500] | None = None,
         phone: app_commands.Range[str, 1, 60] | None = None,
         notes: app_commands.Range[str, 1, 1000] | None = None,
+        every: app_commands.Range[str, 1, 200] | None = None,
+        starts: app_commands.Range[str, 1, 10] | None = None,
+        until: app_commands.Range[str, 1, 10] | None = None,
+        holidays: app_commands.Range[str, 1, 10] | None = None,
     ) -> None:
         values = dict(
             zip(
@@ -284,6 +300,10 @@ def build_commands(bridge: Bridge) -> list[AppCommand]:
                     url,
                     phone,
                     notes,
+                    every,
+                    starts,
+                    until,
+                    holidays,
                 ),
                 strict=True,
             )
@@ -298,6 +318,26 @@ def build_commands(bridge: Bridge) -> list[AppCommand]:
     ) -> None:
         await ask("removemeeting")(interaction, meeting, options=present(meeting=meeting))
 
+    def sitting_edit(name: str, description: str, usage: str) -> None:
+        """/meetings-admin cancel|move|close|restore: the sitting's meeting, then the rest of
+        the command's words as core reads them (dates, times, a reason)."""
+
+        @admin.command(name=name, description=description)
+        @app_commands.describe(meeting="Meeting name or id", details=usage)
+        @app_commands.autocomplete(meeting=own_meeting_ac)
+        async def edit(
+            interaction: Interaction,
+            meeting: app_commands.Range[str, 1, 100],
+            details: app_commands.Range[str, 1, 300],
+        ) -> None:
+            await ask(name)(interaction, join(meeting, details),
+                            options=present(meeting=meeting, details=details))
+
+    sitting_edit("cancel", "Cancel one sitting of a meeting", "DATE [reason]")
+    sitting_edit("move", "Move one sitting to another time or day",
+                 "DATE [NEW-DATE] HH:MM [END] [reason]")
+    sitting_edit("close", "Close a meeting over a range of dates", "FROM TO [reason]")
+    sitting_edit("restore", "Undo a cancel, move or closure on a date", "DATE")
     commands.append(admin)
 
     # ------------------------------------------------------------------ reflections, steps

@@ -8,8 +8,10 @@ import re
 from core.conversation.context import Context
 from core.conversation.router import command
 from core.errors import ValidationError
-from core.model import Location, OnlineAccess, build_meeting
+from core.model import Location, OnlineAccess, build_meeting, parse_day
 from core.replies import Reply
+from core.schedule_edits import check_schedule, schedule_from_words
+from core.schedule_text import recurrence_text
 from core.text import fold
 
 _KEYS = {
@@ -27,6 +29,10 @@ _KEYS = {
     "phone": "phone", "telefono": "phone",
     "notes": "notes", "notas": "notes",
     "lat": "lat", "lon": "lon", "lng": "lon",
+    "every": "every", "repeats": "every", "cada": "every", "repite": "every",
+    "from": "starts", "starts": "starts", "desde": "starts",
+    "until": "until", "hasta": "until",
+    "holidays": "holidays", "festivos": "holidays",
 }
 _PAIR_RE = re.compile(r"^\s*([\w]+)\s*[:=]\s*(.*?)\s*$")
 
@@ -58,9 +64,18 @@ async def add_meeting(ctx: Context) -> Reply:
         values = {_KEYS[k]: v for k, v in ctx.request.options.items() if k in _KEYS}
     else:
         values = parse_pairs(ctx.request.args)
-    for required in ("name", "day", "time"):
+    for required in ("name", "time") if values.get("every") else ("name", "day", "time"):
         if not values.get(required):
             raise ValidationError(required, "missing", key="admin.missing_field", name=required)
+    named_days = tuple(parse_day(d) for d in re.split(r"[,\s]+", values.get("day", "")) if d)
+    schedule, days = schedule_from_words(values.get("every"), named_days,
+                                         starts=values.get("starts"),
+                                         until=values.get("until"),
+                                         holidays=values.get("holidays"))
+    if not days:
+        raise ValidationError("day", "missing", key="admin.missing_field", name="day")
+    if schedule is not None:
+        schedule = check_schedule(schedule, days, today=ctx.now().date())
 
     def number(key: str) -> float | None:
         if not values.get(key):
@@ -73,7 +88,7 @@ async def add_meeting(ctx: Context) -> Reply:
     meeting = build_meeting(
         name=values["name"],
         fellowship=values.get("fellowship") or (ctx.community.fellowships or ("aa",))[0],
-        days=[d for d in re.split(r"[,\s]+", values["day"]) if d],
+        days=list(days),
         start=values["time"],
         end=values.get("end") or None,
         timezone=values.get("tz") or ctx.community.timezone or ctx.viewer_tz,
@@ -86,9 +101,13 @@ async def add_meeting(ctx: Context) -> Reply:
         community=ctx.request.community,
         source="community",
         updated=ctx.now(),
+        schedule=schedule,
     )
     stored = await ctx.services.meetings.add(meeting)
-    return Reply(lang=ctx.lang, blocks=[t("admin.added", name=stored.name, slug=stored.slug)])
+    blocks = [t("admin.added", name=stored.name, slug=stored.slug)]
+    if schedule is not None:
+        blocks.append(recurrence_text(t, stored, today=ctx.now().date()))
+    return Reply(lang=ctx.lang, blocks=blocks)
 
 
 @command("removemeeting", aliases=("borrarreunion", "quitarreunion"), admin=True, order=81)

@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "core.conversation.settings",
     "core.conversation.privacy",
     "core.conversation.admin",
+    "core.conversation.schedule_admin",
     "core.conversation.reflections",
     "core.conversation.subscriptions",
     "core.conversation.calendars",

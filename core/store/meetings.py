@@ -226,6 +226,12 @@ class MeetingStore:
         row = await self.db.fetchone("SELECT id, data FROM meetings WHERE slug = ?", (slug,))
         return None if row is None else meeting_from_dict(json.loads(row["data"]), row["id"])
 
+    async def get_in(self, conn: aiosqlite.Connection, slug: str) -> Meeting | None:
+        """The meeting as the open write transaction `conn` sees it (read-modify-write)."""
+        async with conn.execute("SELECT id, data FROM meetings WHERE slug = ?", (slug,)) as cur:
+            row = await cur.fetchone()
+        return None if row is None else meeting_from_dict(json.loads(row[1]), row[0])
+
     async def get_many(self, ids: Sequence[int]) -> dict[int, Meeting]:
         if not ids:
             return {}
