@@ -1,57 +1,50 @@
-"""iCalendar (RFC 5545) → weekly meetings, with the pitfalls of real exports (FORMATS.md §4).
+"""iCalendar (RFC 5545) → meetings, with the pitfalls of real exports (FORMATS.md §4).
 
 - Bytes go to icalendar (a UTF-8 BOM is dropped first); BEGIN/END lines are checked before,
   because icalendar silently drops a component that is never closed: a file cut short is an
   error, an event missing its END line in the middle of a file is closed with a warning.
 - Google: X-WR-TIMEZONE for UTC or floating times (BYDAY follows the date shift), series split
   by "this and following" edits (``UID_R20240105T190000``: one meeting, the part in effect
-  now), RECURRENCE-ID overrides and EXDATEs (single occurrences: the weekly rule stands),
-  STATUS:CANCELLED.
+  now; a later part that starts after now carries the series on), RECURRENCE-ID overrides
+  (moved or cancelled sittings), EXDATEs in UTC, STATUS:CANCELLED.
 - Outlook/Exchange: Windows zone names, Outlook display names, quoted TZIDs with commas, a
   VTIMEZONE with a made-up name (matched to an IANA zone by its offsets), none at all.
 - A TZID with no definition is reported, never read as floating time.
-- Only weekly series become meetings (BYDAY lists, INTERVAL=1; a daily series is a meeting on
-  every day). Monthly, every-other-week, one-off and all-day events and series that ended
-  are reported as skipped with the reason.
+- Series become meetings with a schedule (calendars.ics_rules: every N weeks, monthly by
+  ordinal weekday or day of the month, COUNT/UNTIL, DTSTART as the first date, RDATE, EXDATE
+  and RECURRENCE-ID overrides as cancelled or moved sittings); a timed event without RRULE is
+  a one-off meeting. All-day, yearly, sub-daily and day-long events, series that ended,
+  one-offs that happened and rules the model cannot hold exactly are skipped with the reason.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from icalendar import Calendar, Component
 
-from calendars import limits
+from calendars import ics_rules, limits
 from calendars import tolerant as tol
 from calendars.errors import UNREADABLE, InvalidImport, SkipRecord, guarded, unreadable_reason
+from calendars.ics_rules import Moment, Override, Value
 from calendars.limits import Budget, BudgetExceeded, shown
 from calendars.records import ImportContext, ParseResult, Record
 from calendars.zones import ZoneTooComplex, known_zone, offsets_matching, vtimezone_offsets
 from core.errors import ValidationError
 from core.model import Location, Meeting, OnlineAccess, build_meeting
+from core.recurrence import Frequency, Recurrence
 from core.schedule import mg_weekday
+from core.schedule_edits import check_schedule
 from core.timezones import get_zone
 
 FORMAT = "ics"
 _SPLIT_UID = re.compile(r"^(?P<base>.+?)_R\d{8}(?:T\d{6}Z?)?(?P<domain>@.*)?$")
-_BYDAY = re.compile(r"^([+-]?\d{1,2})?(SU|MO|TU|WE|TH|FR|SA)$")
-_ICS_DAYS = {"SU": 0, "MO": 1, "TU": 2, "WE": 3, "TH": 4, "FR": 5, "SA": 6}
 _LINK_RE = re.compile(r"https?://[^\s<>\"')\]]+", re.I)
-_UNSUPPORTED_PARTS = (
-    "BYMONTH",
-    "BYMONTHDAY",
-    "BYYEARDAY",
-    "BYWEEKNO",
-    "BYSETPOS",
-    "BYHOUR",
-    "BYMINUTE",
-    "BYSECOND",
-)
 _LEAF_COMPONENTS = {"VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY"}
 _OBSERVANCES = {"STANDARD", "DAYLIGHT"}
 _TZID_PARAM = re.compile(r';TZID=("[^"]*"|[^;:]*)', re.I)
@@ -360,6 +353,8 @@ class _Parser:
         self.noted: set[str] = set()
         # Rule-years and RDATEs evaluated matching VTIMEZONEs to IANA zones, for the file.
         self.zone_budget = Budget(limits.MAX_ZONE_EVALUATIONS)
+        # Rule occurrences and EXDATE / RDATE values followed, for the file.
+        self.rule_budget = Budget(ics_rules.MAX_RULE_STEPS)
 
     def note(self, message: str) -> None:
         if message not in self.noted:
@@ -416,7 +411,8 @@ class _Parser:
     ) -> ParseResult:
         result = ParseResult(FORMAT)
         masters: dict[str, list[tuple[str, Component, _CalendarInfo, int]]] = defaultdict(list)
-        overrides: dict[str, int] = defaultdict(int)
+        # RECURRENCE-ID overrides, by the exact UID of the series they change.
+        overrides: dict[str, list[tuple[Component, _CalendarInfo]]] = defaultdict(list)
         order = 0
         for index, cal in enumerate(calendars):
             info = self.info(cal, named[index] if index < len(named) else None)
@@ -429,24 +425,27 @@ class _Parser:
                     uid = f"no-uid-{tol.fingerprint([summary, str(event.get('DTSTART', ''))], '')}"
                     self.note("some events have no UID; they were keyed by title and start")
                 if event.get("RECURRENCE-ID") is not None:
-                    overrides[base_uid(uid)] += 1
+                    overrides[uid].append((event, info))
                     continue
                 masters[base_uid(uid)].append((uid, event, info, order))
-        for base, count in overrides.items():
-            if base not in masters:
-                result.skipped.append(
-                    (
-                        base,
-                        f"{count} changed occurrence(s) of series {base} "
-                        "without the series itself (RECURRENCE-ID)",
-                    )
+        orphans: dict[str, int] = defaultdict(int)
+        for uid, items in overrides.items():
+            if base_uid(uid) not in masters:
+                orphans[base_uid(uid)] += len(items)
+        for base, count in orphans.items():
+            result.skipped.append(
+                (
+                    base,
+                    f"{count} changed occurrence(s) of series {base} "
+                    "without the series itself (RECURRENCE-ID)",
                 )
+            )
         for base, entries in masters.items():
             converted: list[_Converted] = []
             for uid, event, info, position in entries:
                 label = _label(event, uid)
                 try:
-                    meeting, start = self.convert(event, info, base, label)
+                    meeting, start = self.convert(event, info, base, label, overrides.get(uid, []))
                 except SkipRecord as skip:
                     result.skipped.append((uid, f"{label}: {skip.reason}"))
                     continue
@@ -478,8 +477,9 @@ class _Parser:
                         "part in effect)"
                     )
                 result.skipped.append((other.uid, f"{other.label}: {reason}"))
-            meeting = chosen.meeting
-            if chosen.start > self.ctx.now:
+            meeting = self.carried_on(chosen, converted)
+            once = meeting.schedule.recurrence.frequency is Frequency.ONCE
+            if chosen.start > self.ctx.now and not once:
                 local = chosen.start.astimezone(get_zone(meeting.timezone))
                 self.note(f"{chosen.label}: the series starts on {local:%Y-%m-%d}")
             result.records.append(Record(ref=base, label=chosen.label, convert=_constant(meeting)))
@@ -492,8 +492,49 @@ class _Parser:
             return max(started, key=lambda c: (c.start, c.sequence, c.order))
         return min(items, key=lambda c: (c.start, -c.sequence, -c.order))
 
+    def carried_on(self, chosen: _Converted, parts: list[_Converted]) -> Meeting:
+        """A series split by "this and following" whose later part starts after now: the part
+        in effect is the meeting, and it does not end where the later part takes over."""
+        meeting = chosen.meeting
+        recurrence = meeting.schedule.recurrence
+        later = [c for c in parts if c.uid != chosen.uid and c.start > chosen.start]
+        if recurrence.until is None or recurrence.frequency is Frequency.ONCE or not later:
+            return meeting
+        following = min(later, key=lambda c: (c.start, -c.sequence, -c.order))
+        follows = following.meeting
+        if follows.schedule.recurrence.frequency is Frequency.ONCE:
+            return meeting
+        starts = follows.schedule.recurrence.starts
+        self.note(
+            f"{chosen.label}: from {starts} the series continues as {following.uid}; "
+            "imported as it is now"
+        )
+        until = follows.schedule.recurrence.until
+        changes = meeting.schedule.changes
+        same = (follows.days, follows.start, follows.end) == (
+            meeting.days, meeting.start, meeting.end)
+        if same and starts is not None:  # a plain continuation: keep its changes too
+            mine = {c.date for c in changes}
+            changes = tuple(sorted(
+                (*changes, *(c for c in follows.schedule.changes
+                             if c.date >= starts and c.date not in mine)),
+                key=lambda c: c.date,
+            ))
+        schedule = replace(meeting.schedule, recurrence=replace(recurrence, until=until),
+                           changes=changes)
+        try:
+            checked = check_schedule(schedule, meeting.days, today=self.ctx.now.date())
+        except ValidationError:
+            checked = replace(meeting.schedule, recurrence=replace(recurrence, until=until))
+        return replace(meeting, schedule=checked)
+
     def convert(
-        self, event: Component, info: _CalendarInfo, ref: str, label: str
+        self,
+        event: Component,
+        info: _CalendarInfo,
+        ref: str,
+        label: str,
+        overrides: Sequence[tuple[Component, _CalendarInfo]] = (),
     ) -> tuple[Meeting, datetime]:
         ctx = self.ctx
         for name, message in event.errors:
@@ -510,29 +551,76 @@ class _Parser:
         if not isinstance(raw_start, datetime):
             raise SkipRecord("all-day event, not a meeting time")
         wall, zone, shift, start_at = self.localize(raw_start, _tzid(start_prop), info)
+        wall = wall.replace(second=0, microsecond=0)
 
         rules = _rules(event.get("RRULE"))
-        if not rules:
-            if event.get("RDATE") is not None:
-                raise SkipRecord("repeats on a list of dates, not weekly")
-            raise SkipRecord("one-off event, not a weekly meeting")
         if len(rules) > 1:
             self.note(f"{label}: several RRULEs; only the first was used")
-        days = self.days(rules[0], wall, shift, zone, start_at)
+        today = ctx.now.astimezone(get_zone(zone)).date()
+        if rules:
+            pattern = ics_rules.read_pattern(rules[0], wall, shift)
+            recurrence = ics_rules.series_recurrence(pattern, wall, zone, self.rule_budget)
+            days = pattern.days
+        else:
+            pattern = None
+            recurrence = Recurrence(Frequency.ONCE, dates=(wall.date(),))
+            days = (mg_weekday(wall.date()),)
+        rule_until = recurrence.until
+        ends_first = rule_until is not None and rule_until < wall.date()
+        if ends_first:
+            # The rule (and, as dateutil and recurring-ical-events read it, DTSTART) gives no
+            # sitting; only its RDATEs are left: one-offs, if there are any.
+            recurrence = Recurrence(Frequency.ONCE)
 
         minutes = self.duration(event, start_at, info, label)
         end_minutes = (wall.hour * 60 + wall.minute + minutes) % 1440
+        start_t, end_t = time(wall.hour, wall.minute), time(end_minutes // 60, end_minutes % 60)
         name = tol.plain(str(event.get("SUMMARY", "")))
         if not name:
             raise SkipRecord("no title (SUMMARY)")
         location, online, url = _place(event)
+
+        def note(message: str) -> None:
+            self.note(f"{label}: {message}")
+
+        schedule = ics_rules.build_schedule(
+            recurrence, days, wall, zone, minutes,
+            rdates=self.rdates(event, info, zone, note),
+            exdates=[v for v, _ in self.values(event.get("EXDATE"), info, zone, "EXDATE", note)],
+            overrides=self.overrides(overrides, zone, note),
+            master_url=online.url,
+            master_place=location.address,
+            today=today,
+            budget=self.rule_budget,
+            note=note,
+        )
+        if ends_first and not schedule.recurrence.dates:
+            raise SkipRecord(f"no sitting: the series ends ({rule_until}) before it "
+                             f"starts ({wall.date()})")
+        last = ics_rules.last_day(schedule)
+        if last is not None and not ics_rules.has_future_sitting(
+            schedule, days, start_t, end_t, zone, ctx.now, last
+        ):
+            if pattern is None or recurrence.frequency is Frequency.ONCE:
+                raise SkipRecord(f"one-off event that already happened ({wall:%Y-%m-%d})")
+            ended = recurrence.until or last
+            if pattern.count and (pattern.until is None or recurrence.until == ended):
+                raise SkipRecord(f"the series ended on {ended:%Y-%m-%d} (COUNT={pattern.count})")
+            bound = ics_rules.until_date(pattern.until, wall, zone) if pattern.until else ended
+            raise SkipRecord(f"the series ended on {bound:%Y-%m-%d}")
+        if schedule.recurrence.frequency is Frequency.ONCE:
+            days = tuple(sorted({mg_weekday(d) for d in schedule.recurrence.dates}))
+        try:
+            schedule = check_schedule(schedule, days, today=today)
+        except ValidationError as exc:
+            raise SkipRecord(f"its schedule cannot be kept: {exc.detail}") from exc
         categories = _categories(event.get("CATEGORIES"))
         meeting = build_meeting(
             name=name.replace("\n", " "),
             fellowship=ctx.fellowship,
             days=days,
-            start=time(wall.hour, wall.minute),
-            end=time(end_minutes // 60, end_minutes % 60),
+            start=start_t,
+            end=end_t,
             timezone=zone,
             types=ctx.types(categories),
             location=location,
@@ -544,6 +632,7 @@ class _Parser:
             community=ctx.community,
             updated=ctx.now,
             strict_types=False,
+            schedule=schedule,
         )
         return meeting, start_at
 
@@ -577,44 +666,105 @@ class _Parser:
             raise SkipRecord("floating time and no time zone in the file (pass --tz)")
         return raw, zone, 0, raw.replace(tzinfo=get_zone(zone))
 
-    def days(
-        self, rule: Any, wall: datetime, shift: int, zone: str, start_at: datetime
-    ) -> list[int]:
-        freq = str(_first(rule.get("FREQ")) or "").upper()
-        interval = _int(_first(rule.get("INTERVAL")), 1)
-        if freq == "WEEKLY":
-            if interval != 1:
-                raise SkipRecord(f"repeats every {interval} weeks, not weekly")
-        elif freq == "DAILY":
-            if interval != 1:
-                raise SkipRecord(f"repeats every {interval} days, not weekly")
-        elif freq in ("MONTHLY", "YEARLY"):
-            raise SkipRecord(f"repeats {freq.lower()}, not weekly")
+    # -- dated values of a series ---------------------------------------------------------
+
+    def moment(self, value: Any, tzid: str | None, info: _CalendarInfo, zone: str) -> Value:
+        """A DATE or DATE-TIME value in the meeting's zone: its local wall time and instant
+        (a TZID is mapped as DTSTART's is; a UTC time is converted; a floating one is local)."""
+        if not isinstance(value, datetime):
+            if isinstance(value, date):
+                return value
+            raise SkipRecord(f"{value!r} is not a date or a time")
+        tz = get_zone(zone)
+        if tzid:
+            own = self.zone_for(tzid, info, value.year)
+            if own is None:
+                raise SkipRecord(f"time zone {tzid!r} is not defined in the file")
+            naive = value.replace(tzinfo=None)
+            instant = naive.replace(tzinfo=get_zone(own)).astimezone(UTC)
+            local = naive if own == zone else instant.astimezone(tz).replace(tzinfo=None)
+        elif value.tzinfo is not None:
+            instant = value.astimezone(UTC)
+            local = instant.astimezone(tz).replace(tzinfo=None)
         else:
-            raise SkipRecord(f"repeats {freq.lower() or 'in an unknown way'}, not weekly")
-        for part in _UNSUPPORTED_PARTS:
-            if rule.get(part):
-                raise SkipRecord(f"a rule with {part} is not a plain weekly series")
-        days: set[int] = set()
-        for token in rule.get("BYDAY") or []:
-            match = _BYDAY.match(str(token).strip().upper())
-            if match is None or match.group(1):
-                raise SkipRecord(f"BYDAY {token} is not a plain weekday")
-            days.add((_ICS_DAYS[match.group(2)] + shift) % 7)
-        if not days:
-            days = set(range(7)) if freq == "DAILY" else {mg_weekday(wall.date())}
-        until = _first(rule.get("UNTIL"))
-        if until is not None:
-            end = _until_instant(until, zone)
-            if end < self.ctx.now:
-                raise SkipRecord(f"the series ended on {end.astimezone(get_zone(zone)):%Y-%m-%d}")
-        count = _int(_first(rule.get("COUNT")), 0)
-        if count:
-            last = _last_by_count(wall, count, days)
-            if last is not None:
-                if last.replace(tzinfo=get_zone(zone)) < self.ctx.now:
-                    raise SkipRecord(f"the series ended on {last:%Y-%m-%d} (COUNT={count})")
-        return sorted(days)
+            local, instant = value, value.replace(tzinfo=tz).astimezone(UTC)
+        return Moment(local, instant)
+
+    def values(
+        self, prop: Any, info: _CalendarInfo, zone: str, name: str, note: Callable[[str], None]
+    ) -> list[tuple[Value, timedelta | None]]:
+        """The values of EXDATE / RDATE properties (with a PERIOD's length), each unreadable
+        one noted and left out."""
+        found: list[tuple[Value, timedelta | None]] = []
+        items = prop if isinstance(prop, list) else [] if prop is None else [prop]
+        for item in items:
+            outer = _tzid(item)
+            for entry in getattr(item, "dts", None) or [item]:
+                ics_rules.spend(self.rule_budget, 1)
+                value = getattr(entry, "dt", entry)
+                length: timedelta | None = None
+                if isinstance(value, tuple) and len(value) == 2:  # a PERIOD
+                    value, other = value
+                    length = other if isinstance(other, timedelta) else (
+                        other - value if isinstance(other, datetime) else None)
+                try:
+                    found.append((self.moment(value, _tzid(entry) or outer, info, zone), length))
+                except SkipRecord as exc:
+                    note(f"an {name} value was left out ({exc.reason})")
+                except UNREADABLE as exc:
+                    note(f"an {name} value was left out ({unreadable_reason(exc)})")
+        return found
+
+    def rdates(
+        self, event: Component, info: _CalendarInfo, zone: str, note: Callable[[str], None]
+    ) -> list[tuple[Value, timedelta | None]]:
+        return self.values(event.get("RDATE"), info, zone, "RDATE", note)
+
+    def overrides(
+        self,
+        events: Sequence[tuple[Component, _CalendarInfo]],
+        zone: str,
+        note: Callable[[str], None],
+    ) -> list[Override]:
+        found: list[Override] = []
+        for event, info in events:
+            try:
+                rid_prop = event["RECURRENCE-ID"]
+                recurrence_id = self.moment(_dt(rid_prop, "RECURRENCE-ID"), _tzid(rid_prop),
+                                            info, zone)
+                params = getattr(_first(rid_prop), "params", None) or {}
+                this_and_future = str(params.get("RANGE", "")).upper() == "THISANDFUTURE"
+                cancelled = str(event.get("STATUS", "")).strip().upper() == "CANCELLED"
+                start: Value | None = None
+                end: Moment | None = None
+                if not cancelled and event.get("DTSTART") is not None:
+                    prop = event["DTSTART"]
+                    start = self.moment(_dt(prop, "DTSTART"), _tzid(prop), info, zone)
+                    if isinstance(start, Moment):
+                        end = self.override_end(event, start, info, zone)
+                location, online, _ = _place(event)
+            except SkipRecord as exc:
+                note(f"a changed sitting (RECURRENCE-ID) was left out ({exc.reason})")
+                continue
+            except UNREADABLE as exc:
+                note(f"a changed sitting (RECURRENCE-ID) was left out ({unreadable_reason(exc)})")
+                continue
+            found.append(Override(recurrence_id, this_and_future, cancelled, start, end,
+                                  online.url, location.address, _int(event.get("SEQUENCE"))))
+        return found
+
+    def override_end(
+        self, event: Component, start: Moment, info: _CalendarInfo, zone: str
+    ) -> Moment | None:
+        end_prop = event.get("DTEND")
+        if end_prop is not None:
+            end = self.moment(_dt(end_prop, "DTEND"), _tzid(end_prop), info, zone)
+            return end if isinstance(end, Moment) else None
+        if event.get("DURATION") is not None:
+            length = _dt(event["DURATION"], "DURATION")
+            if isinstance(length, timedelta):
+                return Moment(start.local + length, start.instant + length)
+        return None
 
     def duration(
         self, event: Component, start_at: datetime, info: _CalendarInfo, label: str
@@ -701,34 +851,6 @@ def _rules(value: Any) -> list[Any]:
     if items and not rules:
         raise SkipRecord("broken RRULE")
     return rules
-
-
-def _until_instant(until: Any, zone: str) -> datetime:
-    if isinstance(until, datetime):
-        return until if until.tzinfo is not None else until.replace(tzinfo=get_zone(zone))
-    if isinstance(until, date):
-        return datetime.combine(until + timedelta(days=1), time(0), tzinfo=get_zone(zone))
-    raise SkipRecord(f"UNTIL {until!r} is not a date")
-
-
-def _last_by_count(wall: datetime, count: int, days: set[int]) -> datetime | None:
-    """The last occurrence of a COUNT-limited series (DTSTART counts as the first); None if
-    it is past year 9999. Whole weeks are skipped at once (each holds one occurrence per day
-    in `days`), so a COUNT of a million costs no more than one of ten."""
-    if not days:
-        return None
-    seen, day = 1, wall.date()
-    weeks = max(0, (count - seen - 1) // len(days))
-    try:
-        day += timedelta(weeks=weeks)
-        seen += weeks * len(days)
-        while seen < count:
-            day += timedelta(days=1)
-            if mg_weekday(day) in days:
-                seen += 1
-    except OverflowError:
-        return None
-    return datetime.combine(day, wall.time())
 
 
 def _categories(value: Any) -> list[str]:

@@ -3,13 +3,26 @@
 A feed is a bare JSON array of meeting objects (FORMATS.md §1). Import follows TSML's tolerant
 rules: day arrays, "6:00 PM", type names or codes, duplicate slugs made unique, Closed beats
 Open, fuzzy zone names, attendance derived from the address and the conference link.
+
+A Meeting Guide record says "every week on `day` at `time`", and nothing else: the format has
+no frequency, no first or last date and no exceptions. So the export (export_meeting_guide)
+never writes a schedule it cannot carry as a weekly claim:
+
+- left out: monthly, every-N-weeks and one-off meetings, a series that has not started yet
+  and one that has ended (apps and TSML UI would list them every week);
+- kept, with the truth written in `notes` ("annotated"): a weekly series running now with an
+  end date, extra dates, public-holiday closures, and upcoming closures, cancellations and
+  moves (at most MAX_NOTED dated lines, then "… and N more"), as of the meeting's local today;
+- plain weekly meetings: exactly as before.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from itertools import accumulate
 from typing import Any
 
@@ -17,6 +30,7 @@ from calendars import limits
 from calendars import tolerant as tol
 from calendars.errors import InvalidImport, SkipRecord, guarded
 from calendars.records import ImportContext, ParseResult, add_records
+from core.i18n import translate
 from core.model import (
     Attendance,
     Location,
@@ -25,14 +39,76 @@ from core.model import (
     build_meeting,
     slugify,
 )
+from core.recurrence import ChangeKind, Frequency
+from core.schedule import changed_sitting, mg_weekday, scheduled_dates
+from core.timezones import get_zone
 
 FORMAT = "meeting-guide"
 
 # ------------------------------------------------------------------------------------ export
 
 
-def meeting_to_mg(meeting: Meeting) -> dict[str, Any]:
-    """One meeting as a Meeting Guide object (spec field names; empty fields left out)."""
+MAX_NOTED = 8  # dated schedule lines written in one record's notes
+
+
+def schedule_notes(meeting: Meeting, today: date, lang: str = "en") -> list[str] | None:
+    """What a weekly Meeting Guide record of `meeting` must say in its notes to be true from
+    `today` (the meeting's local date): [] for a plain weekly meeting, None when no weekly
+    record can be true (see the module docstring)."""
+    schedule = meeting.schedule
+    if schedule.is_plain_weekly:
+        return []
+    r = schedule.recurrence
+    if r.frequency is not Frequency.WEEKLY or r.interval > 1:
+        return None
+    if (r.until is not None and r.until < today) or (r.starts is not None and r.starts > today):
+        return None
+    lines: list[str] = []
+    if r.until is not None:
+        lines.append(translate("exports.notes.until", lang, date=r.until.isoformat()))
+    extras = [d for d in sorted(set(r.dates))
+              if d >= today and (r.until is None or d <= r.until) and mg_weekday(d) not in
+              meeting.days]
+    if extras:
+        lines.append(translate("exports.notes.also", lang,
+                               dates=", ".join(d.isoformat() for d in extras)))
+    if r.holidays:
+        lines.append(translate("exports.notes.holidays", lang, code=r.holidays))
+    dated: list[tuple[date, str]] = []
+    for closure in schedule.closures:
+        if closure.last < today:
+            continue
+        key = "exports.notes.closed_reason" if closure.reason else "exports.notes.closed"
+        dated.append((closure.first, translate(key, lang, first=closure.first.isoformat(),
+                                               last=closure.last.isoformat(),
+                                               reason=closure.reason)))
+    for change in schedule.changes:
+        if max(change.date, change.moved_to) < today or not scheduled_dates(
+            r, meeting.days, change.date, change.date
+        ):
+            continue
+        sitting = changed_sitting(change, meeting.start, meeting.end)
+        suffix = "_reason" if change.reason else ""
+        if change.kind is ChangeKind.CANCELLED:
+            text = translate("exports.notes.cancelled" + suffix, lang,
+                             date=change.date.isoformat(), reason=change.reason)
+        else:
+            text = translate("exports.notes.moved" + suffix, lang, date=change.date.isoformat(),
+                             new_date=sitting.day.isoformat(),
+                             start=sitting.start.strftime("%H:%M"),
+                             end=sitting.end.strftime("%H:%M"), reason=change.reason)
+        dated.append((change.date, text))
+    dated.sort(key=lambda item: item[0])
+    lines += [text for _, text in dated[:MAX_NOTED]]
+    if len(dated) > MAX_NOTED:
+        lines.append(translate("exports.notes.more", lang, count=len(dated) - MAX_NOTED))
+    return lines
+
+
+def meeting_to_mg(meeting: Meeting, notes: Sequence[str] = ()) -> dict[str, Any]:
+    """One meeting as a Meeting Guide object (spec field names; empty fields left out), with
+    `notes` (schedule_notes' lines) added to its notes. This only formats: the schedule policy
+    is export_meeting_guide's."""
     loc, online = meeting.location, meeting.online
     address = loc.address
     approximate = loc.approximate
@@ -66,7 +142,7 @@ def meeting_to_mg(meeting: Meeting) -> dict[str, Any]:
         "conference_url_notes": online.url_notes,
         "conference_phone": online.phone,
         "conference_phone_notes": online.phone_notes,
-        "notes": meeting.notes,
+        "notes": _notes(meeting.notes, notes),
         "group": meeting.group,
         "url": meeting.url,
         "updated": meeting.updated.strftime("%Y-%m-%d %H:%M:%S"),
@@ -74,12 +150,53 @@ def meeting_to_mg(meeting: Meeting) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v is not None and v != []}
 
 
-def meeting_guide_json(meetings: Iterable[Meeting]) -> bytes:
-    """A Meeting Guide feed: a JSON array ordered by slug; identical data → identical bytes."""
+def _notes(notes: str | None, schedule: Sequence[str]) -> str | None:
+    if not schedule:
+        return notes
+    block = "\n".join(schedule)
+    return f"{notes}\n\n{block}" if notes else block
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingGuideExport:
+    """A Meeting Guide feed and what its schedule policy did (slugs, in slug order)."""
+
+    data: bytes
+    exported: int
+    left_out: tuple[str, ...] = ()
+    annotated: tuple[str, ...] = ()
+
+
+def export_meeting_guide(
+    meetings: Iterable[Meeting], *, now: datetime | None = None, lang: str = "en"
+) -> MeetingGuideExport:
+    """A Meeting Guide feed: a JSON array ordered by slug; identical data → identical bytes
+    (for one `now`, default the clock: schedule notes list what is upcoming). Meetings whose
+    schedule a weekly record cannot carry are left out; `lang` is the notes' language."""
+    instant = now or datetime.now(UTC)
     ordered = sorted({m.slug: m for m in meetings}.values(), key=lambda m: m.slug)
-    return json.dumps(
-        [meeting_to_mg(m) for m in ordered], ensure_ascii=False, indent=1, separators=(",", ": ")
-    ).encode("utf-8")
+    records: list[dict[str, Any]] = []
+    left_out: list[str] = []
+    annotated: list[str] = []
+    for meeting in ordered:
+        today = instant.astimezone(get_zone(meeting.timezone)).date()
+        lines = schedule_notes(meeting, today, lang)
+        if lines is None:
+            left_out.append(meeting.slug)
+            continue
+        if lines:
+            annotated.append(meeting.slug)
+            lines = [translate("exports.notes.header", lang), *lines]
+        records.append(meeting_to_mg(meeting, lines))
+    data = json.dumps(records, ensure_ascii=False, indent=1, separators=(",", ": ")).encode("utf-8")
+    return MeetingGuideExport(data, len(records), tuple(left_out), tuple(annotated))
+
+
+def meeting_guide_json(
+    meetings: Iterable[Meeting], *, now: datetime | None = None, lang: str = "en"
+) -> bytes:
+    """export_meeting_guide's feed bytes."""
+    return export_meeting_guide(meetings, now=now, lang=lang).data
 
 
 # ------------------------------------------------------------------------------------ import

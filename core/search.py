@@ -202,6 +202,11 @@ class MeetingSearch:
             # Running now, or starting within the window.
             where.append("(o.end_utc > ? AND (o.start_utc >= ? OR o.start_utc <= ?))")
             params += [int(at.timestamp()), int(start.timestamp()), int(at.timestamp())]
+        # The selective terms (text, near) are tested right after the time range: when they
+        # scan by time, most rows fail them, and SQLite tests terms in the order written.
+        head, head_params = len(where), len(params)
+        selective: list[str] = []
+        selective_params: list[object] = []
         where.append("o.community IN ('', ?)")
         params.append(query.community or "")
         if not query.include_inactive:
@@ -244,12 +249,14 @@ class MeetingSearch:
             fts_parts.append(region_query)
         if fts_parts:
             await self._restrict(
-                where, params,
+                selective, selective_params,
                 "SELECT rowid FROM meetings_fts WHERE meetings_fts MATCH ?",
                 [" AND ".join(f"({p})" for p in fts_parts)],
             )
         if query.near is not None:
-            await self._near(query, where, params)
+            await self._near(query, selective, selective_params)
+        where[head:head] = selective
+        params[head_params:head_params] = selective_params
         return where, params
 
     async def matching_meetings(self, query: MeetingQuery, at: datetime | None = None
@@ -286,7 +293,10 @@ class MeetingSearch:
         )
         wanted = query.offset + query.limit + 1
         seen: dict[int, tuple[int, int]] = {}
-        chunk, skip = max(64, wanted * 2), 0
+        # Meetings seldom repeat among the first rows by time, so the first chunk asks for
+        # little more than the page: a selective query (text, near) scans about chunk /
+        # selectivity rows to fill it. Later chunks, when repeats need them, grow.
+        chunk, skip = wanted + 8, 0
         while len(seen) < wanted:
             rows = await self.store.db.fetchall(sql, [*params, chunk, skip])
             for meeting_id, s, e in rows:
@@ -296,6 +306,7 @@ class MeetingSearch:
             if len(rows) < chunk:
                 break
             skip += chunk
+            chunk = max(64, chunk * 4)
         ordered = list(seen.items())
         page = ordered[query.offset : query.offset + query.limit]
         meetings = await self.store.get_many([mid for mid, _ in page])

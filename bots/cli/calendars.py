@@ -12,11 +12,12 @@ from typing import Any
 
 from bots.cli import CliError
 from bots.cli.meetings import add_search_arguments, parse_instant, query_from_args
+from calendars import meeting_guide
 from calendars.feeds import FeedStore, refresh_feeds, run_feed_loop
 from calendars.filters import matching_meetings
 from calendars.ics_export import calendar_for
-from calendars.meeting_guide import meeting_guide_json
 from calendars.sync import ImportReport, default_source_name, import_bytes, import_url
+from core.i18n import LANGUAGES, translate
 from core.services import Services
 
 FORMAT_CHOICES = ["auto", "ics", "meeting-guide", "csv", "bmlt"]
@@ -41,6 +42,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     mg = e_sub.add_parser("meeting-guide", help="a Meeting Guide JSON feed (TSML UI, the app)")
     mg.add_argument("--community", help="also the meetings of this community")
     mg.add_argument("--include-inactive", action="store_true")
+    mg.add_argument("--lang", choices=LANGUAGES,
+                    help="language of schedule notes and of the report (default: config)")
     mg.add_argument("--out", help="file to write (default: standard output)")
     mg.set_defaults(handler=export_meeting_guide)
 
@@ -128,7 +131,18 @@ async def export_meeting_guide(args: argparse.Namespace, services: Services) -> 
     meetings = await services.meetings.list_meetings(community=args.community)
     if not args.include_inactive:
         meetings = [m for m in meetings if m.attendance.value != "inactive"]
-    await _write(meeting_guide_json(meetings), args.out)
+    lang = args.lang or services.config.default_language
+    result = meeting_guide.export_meeting_guide(meetings, now=services.clock.now(), lang=lang)
+    await _write(result.data, args.out)
+    # The feed can only say "every week": say what was left out or annotated (standard error,
+    # so the feed on standard output stays clean).
+    print(translate("exports.meeting_guide.summary", lang, exported=result.exported,
+                    left_out=len(result.left_out), annotated=len(result.annotated)),
+          file=sys.stderr)
+    if result.left_out:
+        shown = ", ".join(result.left_out[:20]) + (" …" if len(result.left_out) > 20 else "")
+        print(translate("exports.meeting_guide.left_out_list", lang, slugs=shown),
+              file=sys.stderr)
     return 0
 
 

@@ -67,10 +67,17 @@ def _days_mask(days: Iterable[int]) -> int:
     return mask
 
 
+_ONE_DAY = timedelta(days=1)
+# What a week's expansion of one schedule keeps: the local dates of its sittings, in plan
+# order, and, when some sitting was moved, (date, change or None) for every sitting.
+_Shape = tuple[list[date], list[tuple[date, SittingChange | None]] | None]
+
+
 class WeekExpander:
     """Occurrences of many meetings in one UTC week, exactly as core.schedule computes them
     (same resolve_local per date), with the per-(zone, date, minute) resolution cached:
-    thousands of meetings share a zone, a date and a start time."""
+    thousands of meetings share a zone, a date and a start time. A week's dates per weekday
+    set, and each schedule's sittings per weekday set, are worked out once."""
 
     def __init__(self, week: int) -> None:
         self.lo = week * WEEK_SECONDS + _WEEK_ORIGIN
@@ -83,7 +90,9 @@ class WeekExpander:
             day = first + timedelta(days=i)
             self.by_weekday[mg_weekday(day)].append(day)
         self._resolved: dict[tuple[str, date, int], int] = {}
-        self._plans: dict[tuple[Schedule, int], list[tuple[date, SittingChange | None]]] = {}
+        self._plain: dict[int, list[date]] = {}
+        self._plans: dict[tuple[Schedule, int], _Shape] = {}
+        self._stored: dict[tuple[str, int], _Shape | None] = {}
 
     def _at(self, zone: str, day: date, minute: int) -> int:
         key = (zone, day, minute)
@@ -95,68 +104,118 @@ class WeekExpander:
 
     def expand(self, days_mask: int, start_min: int, end_min: int, zone: str,
                schedule: Schedule = PLAIN_SCHEDULE) -> list[tuple[int, int]]:
+        found: list[tuple[int, int]] = []
         if schedule is not PLAIN_SCHEDULE and not schedule.is_plain_weekly:
-            return self._expand_schedule(days_mask, start_min, end_min, zone, schedule)
-        found = []
-        for weekday in range(7):
-            if not days_mask & (1 << weekday):
-                continue
-            for day in self.by_weekday[weekday]:
-                start = self._at(zone, day, start_min)
-                if not self.lo <= start < self.hi:
-                    continue
-                end_day = day + timedelta(days=1) if end_min <= start_min else day
-                end = self._at(zone, end_day, end_min)
-                if end <= start:
-                    end = start + ((end_min - start_min) % 1440 or 1440) * 60
-                found.append((start, end))
+            self._expand_shape(self._shape(schedule, days_mask), start_min, end_min, zone,
+                               found)
+        else:
+            self._expand_days(self._plain_days(days_mask), start_min, end_min, zone, found)
         return found
 
-    def _expand_schedule(self, days_mask: int, start_min: int, end_min: int, zone: str,
-                         schedule: Schedule) -> list[tuple[int, int]]:
-        """Any other schedule: core.schedule.plan over the week's local dates."""
+    def expand_stored(self, days_mask: int, start_min: int, end_min: int, zone: str,
+                      schedule_text: str | None) -> list[tuple[int, int]]:
+        """expand() for a stored row, given its `schedule` column (None: plain weekly):
+        each distinct text is decoded and planned once per week, not once per meeting."""
+        found: list[tuple[int, int]] = []
+        if schedule_text is None:
+            self._expand_days(self._plain_days(days_mask), start_min, end_min, zone, found)
+            return found
+        key = (schedule_text, days_mask)
+        try:
+            shape = self._stored[key]
+        except KeyError:
+            schedule = schedule_from_json(schedule_text)
+            shape = None if schedule.is_plain_weekly else self._shape(schedule, days_mask)
+            self._stored[key] = shape
+        if shape is None:
+            self._expand_days(self._plain_days(days_mask), start_min, end_min, zone, found)
+        else:
+            self._expand_shape(shape, start_min, end_min, zone, found)
+        return found
+
+    def _plain_days(self, days_mask: int) -> list[date]:
+        """The week's local dates on the weekdays of `days_mask`, weekday by weekday."""
+        days = self._plain.get(days_mask)
+        if days is None:
+            days = self._plain[days_mask] = [
+                day for weekday in range(7) if days_mask & (1 << weekday)
+                for day in self.by_weekday[weekday]
+            ]
+        return days
+
+    def _shape(self, schedule: Schedule, days_mask: int) -> _Shape:
+        """Any other schedule: core.schedule.plan over the week's local dates (meetings
+        share schedules: each is planned once per week and weekday set)."""
         key = (schedule, days_mask)
         shape = self._plans.get(key)
-        if shape is None:  # meetings share schedules: plan each shape once per week
+        if shape is None:
             days = tuple(d for d in range(7) if days_mask & (1 << d))
-            shape = self._plans[key] = [
+            sittings = [
                 (s.day, s.change if s.status is SittingStatus.MOVED else None)
                 for s in plan(schedule, days, time(0), time(1), self.first, self.last)
                 if s.happens
             ]
+            moved = any(change is not None for _, change in sittings)
+            shape = self._plans[key] = ([day for day, _ in sittings],
+                                        sittings if moved else None)
+        return shape
+
+    def _expand_shape(self, shape: _Shape, start_min: int, end_min: int, zone: str,
+                      found: list[tuple[int, int]]) -> None:
+        days, sittings = shape
+        if sittings is None:  # no sitting moved: every one at the usual time
+            self._expand_days(days, start_min, end_min, zone, found)
+            return
         start_t = time(start_min // 60, start_min % 60)
         end_t = time(end_min // 60, end_min % 60)
-        sittings = []
-        for day, change in shape:
+        for day, change in sittings:
             if change is None:
-                sittings.append((day, start_min, end_min))
+                self._expand_days((day,), start_min, end_min, zone, found)
             else:
                 moved = changed_sitting(change, start_t, end_t)
-                sittings.append((day, moved.start.hour * 60 + moved.start.minute,
-                                 moved.end.hour * 60 + moved.end.minute))
-        found = []
-        for day, s_min, e_min in sittings:
-            start = self._at(zone, day, s_min)
-            if not self.lo <= start < self.hi:
+                self._expand_days((day,), moved.start.hour * 60 + moved.start.minute,
+                                  moved.end.hour * 60 + moved.end.minute, zone, found)
+
+    def _expand_days(self, days: Sequence[date], start_min: int, end_min: int, zone: str,
+                     found: list[tuple[int, int]]) -> None:
+        """(start, end) of a sitting at start_min on each local date, when it starts in the
+        week (the hot loop of materialisation: the resolution cache is read inline)."""
+        resolved = self._resolved
+        lo, hi = self.lo, self.hi
+        overnight = end_min <= start_min
+        for day in days:
+            start = resolved.get((zone, day, start_min))
+            if start is None:
+                start = self._at(zone, day, start_min)
+            if not lo <= start < hi:
                 continue
-            end_day = day + timedelta(days=1) if e_min <= s_min else day
-            end = self._at(zone, end_day, e_min)
+            end_day = day + _ONE_DAY if overnight else day
+            end = resolved.get((zone, end_day, end_min))
+            if end is None:
+                end = self._at(zone, end_day, end_min)
             if end <= start:
-                end = start + ((e_min - s_min) % 1440 or 1440) * 60
+                end = start + ((end_min - start_min) % 1440 or 1440) * 60
             found.append((start, end))
-        return found
 
 
 def occurrence_rows(
-    meeting_id: int, meeting: Meeting, community: str, tags: str, weeks: Iterable[int]
+    meeting_id: int, meeting: Meeting, community: str, tags: str, weeks: Iterable[int],
+    expanders: dict[int, WeekExpander] | None = None,
 ) -> list[tuple[int, int, int, str, str, float | None, float | None]]:
+    """A meeting's occurrence rows in `weeks`; pass `expanders` (week → WeekExpander) to
+    share their caches across many meetings."""
     mask = _days_mask(meeting.days)
     start_min = meeting.start.hour * 60 + meeting.start.minute
     end_min = meeting.end.hour * 60 + meeting.end.minute
     rows = []
     for week in weeks:
-        for s, e in WeekExpander(week).expand(mask, start_min, end_min, meeting.timezone,
-                                              meeting.schedule):
+        expander = expanders.get(week) if expanders is not None else None
+        if expander is None:
+            expander = WeekExpander(week)
+            if expanders is not None:
+                expanders[week] = expander
+        for s, e in expander.expand(mask, start_min, end_min, meeting.timezone,
+                                    meeting.schedule):
             rows.append((meeting_id, s, e, community, tags, meeting.location.latitude,
                          meeting.location.longitude))
     return rows
@@ -176,11 +235,11 @@ _INSERT_OCCURRENCE = "INSERT OR IGNORE INTO occurrences VALUES (?,?,?,?,?,?,?)"
 def _week_rows(week: int, meetings: Sequence[Any]) -> list[tuple[Any, ...]]:
     """Occurrence rows of one week for rows of (id, community, tags, days, start_min,
     end_min, timezone, latitude, longitude, schedule)."""
-    expander = WeekExpander(week)
+    expand = WeekExpander(week).expand_stored
     return [
         (r[0], s, e, r[1], r[2], r[7], r[8])
         for r in meetings
-        for s, e in expander.expand(r[3], r[4], r[5], r[6], schedule_from_json(r[9]))
+        for s, e in expand(r[3], r[4], r[5], r[6], r[9])
     ]
 
 
@@ -418,9 +477,11 @@ class MeetingStore:
         if weeks:
             def rows() -> list[tuple[Any, ...]]:
                 found: list[tuple[Any, ...]] = []
+                expanders: dict[int, WeekExpander] = {}  # one per week, for every meeting
                 for m in meetings:
                     assert m.id is not None
-                    found += occurrence_rows(m.id, m, m.community or "", meeting_tags(m), weeks)
+                    found += occurrence_rows(m.id, m, m.community or "", meeting_tags(m), weeks,
+                                             expanders)
                 return found
 
             await conn.executemany(_INSERT_OCCURRENCE, await _off_loop(rows, len(meetings)))
@@ -484,6 +545,11 @@ class MeetingStore:
             await conn.execute("DELETE FROM occurrence_weeks WHERE week < ?", (cutoff,))
 
     async def max_duration_seconds(self) -> int:
-        """The longest meeting's length (the meetings_duration index answers it at once)."""
-        value = await self.db.scalar("SELECT max((end_min - start_min + 1440) % 1440) FROM meetings")
+        """The longest meeting's length (the meetings_duration index answers it at once).
+        Asked on every search: fetchall is one trip to the reader's thread (an aggregate
+        has exactly one row), fetchone three."""
+        rows = await self.db.fetchall(
+            "SELECT max((end_min - start_min + 1440) % 1440) FROM meetings"
+        )
+        value = rows[0][0] if rows else None
         return int(value or 1440) * 60 or 86400

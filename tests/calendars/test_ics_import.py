@@ -3,7 +3,7 @@ DST edges and broken files. The fake clock says 2026-06-03 15:00 UTC."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from calendars.errors import InvalidImport
 from calendars.ics_import import base_uid
 from calendars.sync import ImportReport, detect_format
 from core.model import Attendance, Meeting
+from core.recurrence import Frequency
 from core.schedule import occurrence_on
 from core.services import Services
 from tests.calendars.conftest import do_import, fixture_bytes, snapshot
@@ -87,16 +88,21 @@ async def test_google_utc_and_floating_times_use_x_wr_timezone(google):
     assert floating.timezone == "America/New_York"
 
 
-async def test_google_non_weekly_events_are_skipped_with_reasons(google):
+async def test_google_non_weekly_events_are_imported_or_skipped_with_reasons(google):
     report, meetings = google
     reasons = dict(report.skipped)
-    assert "repeats monthly" in reasons["monthly0123456789@google.com"]
-    assert "every 2 weeks" in reasons["biweekly0123456789@google.com"]
-    assert "one-off" in reasons["oneoff0123456789@google.com"]
+    # Monthly, every-other-week and future one-off events are meetings with a schedule now
+    # (tests/calendars/test_ics_schedules_import.py has the details).
+    monthly = meetings["monthly0123456789@google.com"].schedule.recurrence
+    assert (monthly.frequency, monthly.ordinals) == (Frequency.MONTHLY, (1,))
+    biweekly = meetings["biweekly0123456789@google.com"].schedule.recurrence
+    assert (biweekly.interval, biweekly.anchor) == (2, date(2025, 1, 4))
+    oneoff = meetings["oneoff0123456789@google.com"].schedule.recurrence
+    assert (oneoff.frequency, oneoff.dates) == (Frequency.ONCE, (date(2026, 6, 10),))
     assert "all-day" in reasons["allday0123456789@google.com"]
     assert "ended on 2023-12-31" in reasons["ended0123456789@google.com"]
     assert "cancelled" in reasons["cancelled0123456789@google.com"]
-    assert len(meetings) == 5 and len(report.skipped) == 8
+    assert len(meetings) == 8 and len(report.skipped) == 5
 
 
 # ------------------------------------------------------------------------------------ Outlook
@@ -257,9 +263,14 @@ async def test_recurring_ical_events_package_calendars(services: Services) -> No
     # Google one-off events with UTC times and X-WR-TIMEZONE.
     with pytest.raises(InvalidImport, match="one-off"):
         await do_import(services, data=data("x_wr_timezone_simple_events_issue_59.ics"))
-    # Google monthly series with a moved occurrence (RECURRENCE-ID).
-    with pytest.raises(InvalidImport, match="repeats monthly"):
-        await do_import(services, data=data("issue_62_moved_event.ics"))
+    # Google monthly series ("last Friday") with a moved occurrence (RECURRENCE-ID) in 2021:
+    # a monthly meeting now; the old change is dropped (it is years past).
+    report = await do_import(services, data=data("issue_62_moved_event.ics"))
+    karaoke = await services.meetings.get(report.added[0])
+    assert karaoke is not None and karaoke.days == (5,)
+    recurrence = karaoke.schedule.recurrence
+    assert (recurrence.frequency, recurrence.ordinals) == (Frequency.MONTHLY, (-1,))
+    assert karaoke.schedule.changes == ()
 
 
 def test_detect_format() -> None:
