@@ -40,8 +40,10 @@ from core.model import Meeting
 from core.outbound import Address, MessageKind, OutboundMessage, SendKind, SendResult, Transport
 from core.reflections import Pack
 from core.schedule import occurrence_on
+from core.schedule_notices import SCAN_EVERY, ScheduleNotices
 from core.store.db import Database
 from core.store.meetings import MeetingStore
+from core.store.notices import DueNotice, NoticeStatus
 from core.store.subscriptions import (
     DeliveryStatus,
     Schedule,
@@ -71,6 +73,8 @@ METRIC_NAMES = (
     "migrated",  # chat id changes followed
     "ended",  # reminders whose meeting is gone
     "errors",  # unexpected exceptions (transport or loop)
+    "notices_sent",  # heads-ups about a changed sitting, confirmed
+    "notices_dropped",  # heads-ups no longer true (or their reminder gone) when due
 )
 
 
@@ -235,6 +239,7 @@ class DeliveryEngine:
         self.reflections = reflections
         self.store = SubscriptionStore(db)
         self.meetings = meetings or MeetingStore(db)
+        self.notices = ScheduleNotices(db, clock, self.meetings)
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.retry_base_seconds = retry_base_seconds
@@ -256,6 +261,7 @@ class DeliveryEngine:
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
         self._last_prune: datetime | None = None
+        self._last_scan: datetime | None = None
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -288,6 +294,7 @@ class DeliveryEngine:
 
     async def run_once(self) -> int:
         """Serve everything due now on every platform; returns how many rows were handled."""
+        await self._maybe_scan()
         counts = await asyncio.gather(*(self._drain(s) for s in self._platforms.values()))
         await self._maybe_prune()
         return sum(counts)
@@ -298,12 +305,14 @@ class DeliveryEngine:
         while not self._stopping:
             state.event.clear()
             try:
+                await self._maybe_scan()
                 await self._drain(state)
                 await self._maybe_prune()
-                earliest = await self.store.earliest_due(state.name)
                 delay = MAX_IDLE_SECONDS
-                if earliest is not None:
-                    delay = min(delay, (earliest - self.clock.now()).total_seconds())
+                for earliest in (await self.store.earliest_due(state.name),
+                                 await self.notices.earliest(state.name)):
+                    if earliest is not None:
+                        delay = min(delay, (earliest - self.clock.now()).total_seconds())
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -336,7 +345,24 @@ class DeliveryEngine:
                 handled += count
                 if works:
                     await asyncio.gather(*(self._deliver(state, w) for w in works))
+            while not self._stopping:
+                notices = await self.notices.claim(state.name, self.batch_size)
+                if not notices:
+                    break
+                handled += len(notices)
+                await asyncio.gather(*(self._deliver_notice(state, n) for n in notices))
         return handled
+
+    async def _maybe_scan(self) -> None:
+        """Hourly: heads-ups owed for changes that have come within reach since they were
+        made (every process may scan; the database keeps each heads-up once)."""
+        now = self.clock.now()
+        if self._last_scan is not None and now - self._last_scan < SCAN_EVERY:
+            return
+        self._last_scan = now
+        result = await self.notices.scan()
+        if result.added:
+            log.info("%d schedule heads-ups queued", result.added)
 
     async def _maybe_prune(self) -> None:
         now = self.clock.now()
@@ -347,6 +373,7 @@ class DeliveryEngine:
         removed = await self.store.prune_deliveries(before)
         if removed:
             log.info("pruned %d delivery records before %s", removed, before)
+        await self.notices.prune()
 
     # -- claiming -----------------------------------------------------------------------------
 
@@ -469,14 +496,21 @@ class DeliveryEngine:
 
     # -- sending ------------------------------------------------------------------------------
 
-    async def _deliver(self, state: _PlatformState, work: _Work) -> None:
-        """Send one message, following retry_after and migrations, and record the outcome.
+    async def _send_until_settled(
+        self,
+        state: _PlatformState,
+        address: Address,
+        message: OutboundMessage,
+        ref: int,
+        group: bool,
+        settle: Callable[[SendResult], Awaitable[None]],
+    ) -> None:
+        """Send one message, following retry_after and migrations, then `settle` its final
+        result (ok, blocked, or failed: any other answer) while still holding the slot.
 
         Back-off and rate-limit waits happen outside the concurrency slots (a platform that
         is backing off does not hold up the others); a slot is held from the send until
         the outcome is committed."""
-        address = work.sub.address
-        group = work.sub.community is not None
         rate_limited = migrations = 0
         while True:
             await state.wait_ready(self.clock)
@@ -484,52 +518,110 @@ class DeliveryEngine:
             async with self._slots:
                 if state.paused_until > self.clock.now().timestamp():
                     continue  # a retry_after arrived while we queued for a slot
-                result = await self._send(state, address, work)
-                outcome: _Outcome | None = None
-                if result.kind is SendKind.OK:
-                    self.metrics["sent"] += 1
-                    outcome = _Outcome(
-                        work,
-                        DeliveryStatus.SENT,
-                        self._following(work.sub, work.key, self.clock.now(), work.meeting),
-                    )
-                elif result.kind is SendKind.BLOCKED:
-                    self.metrics["blocked"] += 1
-                    log.info("blocked on %s: subscription %s deactivated", state.name, work.sub.id)
-                    outcome = _Outcome(
-                        work,
-                        DeliveryStatus.BLOCKED,
-                        Schedule(Status.BLOCKED),
-                        blocked=Address(address.platform, address.chat_id),
-                    )
-                elif result.kind is SendKind.RETRY_AFTER:
+                result = await self._send(state, address, message, ref)
+                if result.kind is SendKind.RETRY_AFTER:
                     self.metrics["rate_limited"] += 1
                     rate_limited += 1
                     state.back_off(self.clock, max(result.retry_after, 0.5))
                     log.info("rate limited on %s for %.1f s", state.name, result.retry_after)
-                    if rate_limited > self.max_rate_limited:
-                        outcome = self._failed(work)
+                    if rate_limited <= self.max_rate_limited:
+                        continue
+                    result = SendResult.failed("rate limited")
                 elif result.kind is SendKind.MIGRATED and result.new_chat_id and migrations < 3:
                     self.metrics["migrated"] += 1
                     migrations += 1
                     async with self.db.transaction() as conn:
                         await self.store.migrate_chat(conn, address, result.new_chat_id)
-                    log.info("chat migrated on %s for subscription %s", state.name, work.sub.id)
+                    log.info("chat migrated on %s for subscription %s", state.name, ref)
                     address = address.with_chat(result.new_chat_id)
-                else:
-                    outcome = self._failed(work)
-                if outcome is not None:
-                    await self._record(outcome)
-                    return
+                    continue
+                await settle(result)
+                return
 
-    async def _send(self, state: _PlatformState, address: Address, work: _Work) -> SendResult:
+    async def _deliver(self, state: _PlatformState, work: _Work) -> None:
+        """Send a subscription's message and record the outcome with its next due time."""
+        address = work.sub.address
+
+        async def settle(result: SendResult) -> None:
+            if result.kind is SendKind.OK:
+                self.metrics["sent"] += 1
+                outcome = _Outcome(
+                    work,
+                    DeliveryStatus.SENT,
+                    self._following(work.sub, work.key, self.clock.now(), work.meeting),
+                )
+            elif result.kind is SendKind.BLOCKED:
+                self.metrics["blocked"] += 1
+                log.info("blocked on %s: subscription %s deactivated", state.name, work.sub.id)
+                outcome = _Outcome(
+                    work,
+                    DeliveryStatus.BLOCKED,
+                    Schedule(Status.BLOCKED),
+                    blocked=Address(address.platform, address.chat_id),
+                )
+            else:
+                outcome = self._failed(work)
+            await self._record(outcome)
+
+        await self._send_until_settled(state, address, work.message, work.sub.id,
+                                       work.sub.community is not None, settle)
+
+    async def _deliver_notice(self, state: _PlatformState, notice: DueNotice) -> None:
+        """Send a claimed heads-up if it is still true, and record what became of it."""
         try:
-            return await state.transport.send(address, work.message)
+            message = await self.notices.message(notice)
         except asyncio.CancelledError:
             raise
         except Exception:
             self.metrics["errors"] += 1
-            log.exception("transport %s raised for subscription %s", state.name, work.sub.id)
+            log.exception("could not compose the heads-up for subscription %s",
+                          notice.subscription_id)
+            return  # its lease runs out and it is tried again
+        if message is None:
+            self.metrics["notices_dropped"] += 1
+            await self.notices.finish([notice], NoticeStatus.DROPPED)
+            return
+
+        async def settle(result: SendResult) -> None:
+            if result.kind is SendKind.OK:
+                self.metrics["notices_sent"] += 1
+                await self.notices.finish([notice], NoticeStatus.SENT)
+            elif result.kind is SendKind.BLOCKED:
+                self.metrics["blocked"] += 1
+                log.info("blocked on %s: subscription %s deactivated", state.name,
+                         notice.subscription_id)
+                await self.notices.finish([notice], NoticeStatus.BLOCKED)
+                async with self.db.transaction() as conn:
+                    await self.store.deactivate_chat(conn, notice.address)
+            elif notice.attempts + 1 >= self.max_attempts:
+                self.metrics["gave_up"] += 1
+                await self.notices.finish([notice], NoticeStatus.FAILED)
+            else:
+                self.metrics["failed_attempts"] += 1
+                delay = self.retry_base_seconds * 2 ** notice.attempts
+                await self.notices.finish([notice], NoticeStatus.PENDING,
+                                          retry_at=self.clock.now() + timedelta(seconds=delay))
+
+        try:
+            await self._send_until_settled(state, notice.address, message,
+                                           notice.subscription_id, False, settle)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # its lease runs out and it is tried again
+            self.metrics["errors"] += 1
+            log.exception("could not record the heads-up for subscription %s",
+                          notice.subscription_id)
+
+    async def _send(
+        self, state: _PlatformState, address: Address, message: OutboundMessage, ref: int
+    ) -> SendResult:
+        try:
+            return await state.transport.send(address, message)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            self.metrics["errors"] += 1
+            log.exception("transport %s raised for subscription %s", state.name, ref)
             return SendResult.failed("exception")
 
     async def _record(self, outcome: _Outcome) -> None:

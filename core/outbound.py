@@ -33,6 +33,7 @@ class MessageKind(StrEnum):
     REFLECTION = "reflection"
     REMINDER = "reminder"
     MILESTONE = "milestone"
+    NOTICE = "notice"  # a heads-up about a changed sitting (core.schedule_notices), not a row kind
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,8 +42,9 @@ class OutboundMessage:
 
     reflection: `reflection` (+ `neutral_steps`); reminder: `meeting_slug`, `occurrence_start`
     (aware, in the meeting's zone) and `minutes_before`; milestone: `milestone` and
-    `sober_days`. `local_date` is the member's date the message is for, `timezone` their zone
-    (for showing times)."""
+    `sober_days`; notice: `meeting_slug`, and `local_date` is the scheduled date (meeting's
+    zone) of the sitting that changed. Otherwise `local_date` is the member's date the message
+    is for; `timezone` is their zone (for showing times)."""
 
     kind: MessageKind
     language: str

@@ -22,6 +22,7 @@ from core.errors import NotFoundError, ValidationError
 from core.model import Meeting
 from core.outbound import Address, MessageKind
 from core.schedule import next_occurrences, occurrence_on, resolve_local
+from core.schedule_notices import ScheduleNotices
 from core.store.db import Database
 from core.store.meetings import MeetingStore
 from core.store.subscriptions import (
@@ -302,6 +303,7 @@ class Subscriptions:
         self.clock = clock
         self.store = SubscriptionStore(db)
         self.meetings = meetings or MeetingStore(db)
+        self.notices = ScheduleNotices(db, clock, self.meetings)
         self.on_change = on_change
 
     def _changed(self) -> None:
@@ -514,6 +516,8 @@ class Subscriptions:
                     meeting_slug=meeting.slug,
                     minutes_before=minutes_before,
                 )
+            # Changes made before now are on the card the member just saw: no heads-up.
+            await self.notices.set_baseline(conn, sub_id, meeting)
         self._changed()
         return await self._reload(sub_id)
 
@@ -532,10 +536,13 @@ class Subscriptions:
             return await self.store.delete(conn, [sub.id]) > 0
 
     async def refresh_reminders(self, meeting_slug: str) -> int:
-        """Recompute reminders after a meeting changed or was removed; returns how many."""
+        """Recompute reminders after a meeting changed or was removed, and queue the
+        heads-ups a changed sitting owes their members; returns how many reminders."""
         subs = await self.store.reminders_for_meeting(meeting_slug)
         for sub in subs:
             await self._reschedule(sub)
+        if subs and (await self.notices.scan(meeting_slug)).added:
+            self._changed()
         return len(subs)
 
     # -- sobriety -----------------------------------------------------------------------------

@@ -23,6 +23,8 @@ from core.delivery import DeliveryEngine
 from core.outbound import Address, MessageKind, OutboundMessage, SendKind, SendResult
 from core.reflections import builtin_pack
 from core.replies import FileAttachment, Reply
+from core.schedule import next_occurrences
+from core.schedule_edits import cancel_sitting, save_schedule_edit
 from core.services import Services
 from core.store.subscriptions import Status
 from core.subscriptions import Subscriptions
@@ -105,6 +107,21 @@ async def test_outbound_messages_are_composed_by_the_core(
     assert await transport.send(Address("telegram", "61"), reminder) == SendResult.ok()
     text = fake_bot_api.calls_for("sendMessage")[-1].result["text"]
     assert text.startswith("Recordatorio:") and "30 minutos" in text
+
+
+async def test_a_schedule_heads_up_is_composed_by_the_core(
+    fake_bot_api: FakeBotApi, adapter: TelegramAdapter, tg_services: Services
+) -> None:
+    meeting = await tg_services.meetings.get("boston-women")
+    assert meeting is not None
+    [sitting] = next_occurrences(meeting, tg_services.clock.now(), 1)
+    day = sitting.key_date
+    await save_schedule_edit(tg_services, meeting.slug, lambda m: cancel_sitting(m, day, "obras"))
+    notice = OutboundMessage(MessageKind.NOTICE, "es", 3, day, "Europe/Madrid",
+                             meeting_slug=meeting.slug)
+    assert await adapter.transport.send(Address("telegram", "61"), notice) == SendResult.ok()
+    text = fake_bot_api.calls_for("sendMessage")[-1].result["text"]
+    assert text.startswith("Aviso:") and "cancelada (obras)" in text
 
 
 async def test_files_are_sent_as_documents(
