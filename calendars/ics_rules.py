@@ -6,7 +6,8 @@ time of the meeting's zone, resolved per local date by core.schedule). What maps
 - FREQ=WEEKLY with INTERVAL and BYDAY: every N weeks, anchored on the first sitting; FREQ=DAILY
   (INTERVAL=1) is every day or the BYDAY days; FREQ=MONTHLY with plain BYDAY days and no
   BYSETPOS is every such weekday, i.e. weekly.
-- FREQ=MONTHLY with ordinal BYDAY (1SA, -1FR, 1TU,3TU: each ordinal with each weekday), one
+- FREQ=MONTHLY (with INTERVAL: every N months, anchored on the first sitting's month) with
+  ordinal BYDAY (1SA, -1FR, 1TU,3TU: each ordinal with each weekday), one
   plain weekday with BYSETPOS (BYDAY=SA;BYSETPOS=1 is 1SA), BYMONTHDAY (1..31, -1) or neither
   (DTSTART's day of the month).
 - COUNT → `until`, the local date of the COUNT-th sitting the rule gives (dateutil on local
@@ -24,7 +25,7 @@ time of the meeting's zone, resolved per local date by core.schedule). What maps
 - RECURRENCE-ID overrides → moved sittings (new date, start, end, link, place) or cancelled
   ones (STATUS:CANCELLED); the highest SEQUENCE wins; one that changes nothing is no change.
 
-Skipped with a reason (SkipRecord): monthly INTERVAL>1, DAILY INTERVAL>1, YEARLY, sub-daily
+Skipped with a reason (SkipRecord): DAILY INTERVAL>1, every weekday of every N months, YEARLY, sub-daily
 rules, BYMONTH / BYYEARDAY / BYWEEKNO / BYHOUR / BYMINUTE / BYSECOND, ordinals other than 1st
 to 5th and last, combinations the model cannot hold, monthly rules given in UTC whose day
 shifts in the meeting's zone, every-N-weeks rules whose week start (WKST) groups days
@@ -112,10 +113,11 @@ class Pattern:
                             wkst=_RR_DAYS[self.wkst],
                             byweekday=[_RR_DAYS[d] for d in self.days], cache=False)
         if self.ordinals:
-            return rr.rrule(rr.MONTHLY, dtstart=wall,
+            return rr.rrule(rr.MONTHLY, dtstart=wall, interval=self.interval,
                             byweekday=[_RR_DAYS[d](n) for d in self.days for n in self.ordinals],
                             cache=False)
-        return rr.rrule(rr.MONTHLY, dtstart=wall, bymonthday=list(self.month_days), cache=False)
+        return rr.rrule(rr.MONTHLY, dtstart=wall, interval=self.interval,
+                        bymonthday=list(self.month_days), cache=False)
 
 
 def _first(value: Any) -> Any:
@@ -182,8 +184,6 @@ def read_pattern(rule: Any, wall: datetime, shift: int) -> Pattern:
         return Pattern(Frequency.WEEKLY, tuple(sorted(days)), interval if freq == "WEEKLY" else 1,
                        wkst=(wkst + shift) % 7, count=count, until=until)
 
-    if interval != 1:
-        raise SkipRecord(f"repeats every {interval} months; only every month is supported")
     if shift:
         raise SkipRecord("a monthly rule in UTC falls on another day in the meeting's time "
                          "zone; give DTSTART a TZID")
@@ -197,14 +197,17 @@ def read_pattern(rule: Any, wall: datetime, shift: int) -> Pattern:
             raise SkipRecord(f"BYMONTHDAY={bad[0]} is not supported (1 to 31, or -1 for the "
                              "last day)")
         chosen = tuple(sorted(set(month_days))) or (wall.day,)
-        return Pattern(Frequency.MONTHLY, (local_day,), month_days=chosen, count=count,
-                       until=until)
+        return Pattern(Frequency.MONTHLY, (local_day,), interval, month_days=chosen,
+                       count=count, until=until)
     plain = sorted({d for n, d in tokens if n is None})
     numbered = {(n, d) for n, d in tokens if n is not None}
     if plain and numbered:
         raise SkipRecord("BYDAY mixes weekdays with and without an ordinal")
     if plain:
         if not setpos:  # every such weekday of every month
+            if interval != 1:
+                raise SkipRecord(f"every {DAY_CODES[plain[0]]} of every {interval} months is "
+                                 "not supported")
             return Pattern(Frequency.WEEKLY, tuple(plain), count=count, until=until)
         if len(plain) != 1:
             raise SkipRecord("BYSETPOS over several weekdays (BYDAY="
@@ -219,7 +222,7 @@ def read_pattern(rule: Any, wall: datetime, shift: int) -> Pattern:
             raise SkipRecord(f"ordinal {n} in BYDAY is not supported (1st to 5th, or last)")
     if numbered != {(n, d) for n in ordinals for d in days_set}:
         raise SkipRecord("BYDAY with different ordinals for different weekdays is not supported")
-    return Pattern(Frequency.MONTHLY, tuple(sorted(days_set)),
+    return Pattern(Frequency.MONTHLY, tuple(sorted(days_set)), interval,
                    ordinals=tuple(sorted(ordinals, key=_ordinal_order)), count=count,
                    until=until)
 
@@ -286,7 +289,7 @@ def series_recurrence(p: Pattern, wall: datetime, zone: str, budget: Budget) -> 
     starts = wall.date()
     rule = p.rule(wall)
     anchor = None
-    if p.frequency is Frequency.WEEKLY and p.interval > 1:
+    if p.interval > 1:  # the phase: weeks (or months) are counted from the first sitting
         first = rule.after(wall, inc=True)
         anchor = first.date() if first is not None else starts
     until: date | None = None
@@ -327,8 +330,10 @@ def _verify(recurrence: Recurrence, p: Pattern, wall: datetime, budget: Budget) 
     spend(budget, len(expected) + 1)
     found = set(scheduled_dates(recurrence, p.days, starts, last))
     if found != expected:
-        raise SkipRecord(f"repeats every {p.interval} weeks with weeks starting on "
-                         f"{DAY_CODES[p.wkst]} (WKST), which groups its days differently")
+        if p.frequency is Frequency.WEEKLY:
+            raise SkipRecord(f"repeats every {p.interval} weeks with weeks starting on "
+                             f"{DAY_CODES[p.wkst]} (WKST), which groups its days differently")
+        raise SkipRecord("its monthly dates cannot be kept exactly")
 
 
 # ---------------------------------------------------------------------------- the schedule
