@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 
 from bots.discord.commands import build_commands
+from bots.discord.events import EventSync
 from bots.discord.interactions import Bridge, apologise
 from bots.discord.render import NO_MENTIONS, ActionItem
 from bots.discord.translator import StepbotTranslator
@@ -112,8 +113,10 @@ class DiscordAdapter:
     ) -> None:
         self.client = client or build_bot(services)
         self.transport = DiscordTransport(self.client, compose or OutboundComposer(services))
+        self.events = EventSync(self.client, services)
         self.__token = token
         self._task: asyncio.Task[None] | None = None
+        self._events_task: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:  # never show the token
         return "DiscordAdapter()"
@@ -124,8 +127,20 @@ class DiscordAdapter:
             self.client.connect(reconnect=True), name="discord-gateway"
         )
         self._task.add_done_callback(_report_gateway_end)
+        self._events_task = asyncio.create_task(self._events_when_ready(),
+                                                name="discord-events")
+
+    async def _events_when_ready(self) -> None:
+        """Scheduled events are reconciled once the guild cache is filled."""
+        await self.client.wait_until_ready()
+        await self.events.run()
 
     async def stop(self) -> None:
+        if self._events_task is not None:
+            self._events_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._events_task
+            self._events_task = None
         await self.client.close()
         if self._task is not None:
             self._task.cancel()

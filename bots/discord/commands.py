@@ -60,6 +60,7 @@ COMMUNITY_SETTING_CHOICES = [
     Choice(name="Language", value="language"),
     Choice(name="Fellowships", value="fellowships"),
     Choice(name="Helplines", value="helplines"),
+    Choice(name="Events (scheduled events for this server's meetings)", value="events"),
 ]
 
 # /meetings-admin add option → the field name core.conversation.admin reads.

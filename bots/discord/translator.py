@@ -186,6 +186,8 @@ TEXTS_ES: dict[str, str] = {
     "Time zone": "Zona horaria",
     "Fellowships": "Programas",
     "Helplines": "Líneas de ayuda",
+    "Events (scheduled events for this server's meetings)":
+        "Eventos (eventos programados de las reuniones de este servidor)",
     # calendars
     "Meetings as a calendar file (.ics)": "Reuniones como archivo de calendario (.ics)",
     "Import meetings from a calendar file or a link (admins)": "Importar reuniones de un archivo de calendario o un enlace (admins)",

@@ -7,6 +7,7 @@ from core import types as mtypes
 from core.conversation.context import Context
 from core.conversation.router import action, command
 from core.errors import ValidationError
+from core.event_mirror import EventMirrorStore
 from core.i18n import LANGUAGE_NAMES, LANGUAGES, normalize_language
 from core.replies import Button, Reply
 from core.text import fold
@@ -17,6 +18,10 @@ _LANGUAGE = {"language", "lang", "idioma", "lenguaje"}
 _FELLOWSHIP = {"fellowship", "programa", "comunidad_programa", "program"}
 _COMMUNITY = {"community", "server", "group", "comunidad", "servidor", "grupo"}
 _HELPLINES = {"helplines", "helpline", "lineas", "ayuda"}
+_EVENTS = {"events", "event", "eventos", "evento"}
+_ON = {"on", "yes", "si", "activar", "activados", "encender"}
+_OFF = {"off", "no", "desactivar", "desactivados", "apagar"}
+_IMPORTED = {"imported", "importadas", "importados", "all", "todas"}
 _LANGUAGE_WORDS = {"english": "en", "ingles": "en", "spanish": "es", "espanol": "es"}
 _ANY = {"any", "all", "none", "cualquiera", "todas", "todos", "ninguno", "default",
         "predeterminado"}
@@ -168,6 +173,15 @@ async def community_settings(ctx: Context, args: str) -> Reply:
             return ctx.error("settings.helplines_too_long")
         await store.update_community(community, ctx.now(), helplines=tuple(lines) or None)
         note = t("settings.community_helplines_set")
+    elif head in _EVENTS:
+        words_on = [fold(w) for w in value.split()]
+        if not words_on or words_on[0] not in _ON | _OFF:
+            return ctx.error("settings.community_events_usage")
+        on = words_on[0] in _ON
+        imported = on and any(w in _IMPORTED for w in words_on[1:])
+        await EventMirrorStore(ctx.services.db).set_enabled(community, on, imported, ctx.now())
+        note = t("settings.community_events_on_imported" if imported
+                 else "settings.community_events_on" if on else "settings.community_events_off")
     elif not head:
         note = ""
     else:

@@ -294,6 +294,7 @@ class FakeDiscord:
         self.global_commands: list[JsonDict] = []
         self.guild_commands: dict[int, list[JsonDict]] = {}
         self.attachments: dict[int, tuple[str, bytes, str]] = {}
+        self.scheduled_events: dict[int, JsonDict] = {}  # id -> GUILD_SCHEDULED_EVENT
 
         self._increment = itertools.count(1)
         self._component_ids = itertools.count(1)
@@ -638,6 +639,13 @@ class FakeDiscord:
             ("GET", r"/guilds/(?P<guild_id>\d+)/channels", self._get_guild_channels),
             ("GET", r"/guilds/(?P<guild_id>\d+)/roles", self._get_guild_roles),
             ("GET", r"/guilds/(?P<guild_id>\d+)/members/(?P<user_id>\d+)", self._get_member),
+            ("GET", r"/guilds/(?P<guild_id>\d+)/scheduled-events", self._list_events),
+            ("POST", r"/guilds/(?P<guild_id>\d+)/scheduled-events", self._create_event),
+            ("GET", r"/guilds/(?P<guild_id>\d+)/scheduled-events/(?P<eid>\d+)", self._get_event),
+            ("PATCH", r"/guilds/(?P<guild_id>\d+)/scheduled-events/(?P<eid>\d+)",
+             self._edit_event),
+            ("DELETE", r"/guilds/(?P<guild_id>\d+)/scheduled-events/(?P<eid>\d+)",
+             self._delete_event),
         ]
         return [(m, re.compile(p + r"/?"), h) for m, p, h in table]
 
@@ -1320,6 +1328,73 @@ class FakeDiscord:
         if key not in self.members:
             raise FakeDiscordError(404, 10007, "Unknown Member")
         return self._json(self.members[key])
+
+
+    # ------------------------------------------------------------------ scheduled events
+
+    def _event_or_404(self, guild_id: int, event_id: int) -> JsonDict:
+        self._guild_or_404(guild_id)
+        event = self.scheduled_events.get(event_id)
+        if event is None or event["guild_id"] != str(guild_id):
+            raise FakeDiscordError(404, 10070, "Unknown Guild Scheduled Event")
+        return event
+
+    def _check_event(self, event: JsonDict) -> None:
+        """Discord's rules: a name of 1-100, a description up to 1000, an external event
+        needs a location (1-100) and an end time, a voice event a channel."""
+        errors: JsonDict = {}
+        if not 1 <= len(event.get("name") or "") <= 100:
+            errors["name"] = _max_len_error(100)
+        if len(event.get("description") or "") > 1000:
+            errors["description"] = _max_len_error(1000)
+        if event.get("entity_type") == 3:
+            location = (event.get("entity_metadata") or {}).get("location") or ""
+            if not 1 <= len(location) <= 100 or not event.get("scheduled_end_time"):
+                errors["entity_metadata"] = _error("BASE_TYPE_REQUIRED", "location and end")
+        elif not event.get("channel_id"):
+            errors["channel_id"] = _error("BASE_TYPE_REQUIRED", "This field is required")
+        if errors:
+            raise _form_error(errors)
+
+    async def _list_events(self, request: web.Request, m: re.Match[str], call: Call
+                           ) -> web.Response:
+        gid = m["guild_id"]
+        self._guild_or_404(int(gid))
+        return self._json([e for e in self.scheduled_events.values() if e["guild_id"] == gid])
+
+    async def _get_event(self, request: web.Request, m: re.Match[str], call: Call
+                         ) -> web.Response:
+        return self._json(self._event_or_404(int(m["guild_id"]), int(m["eid"])))
+
+    async def _create_event(self, request: web.Request, m: re.Match[str], call: Call
+                            ) -> web.Response:
+        gid = m["guild_id"]
+        self._guild_or_404(int(gid))
+        body = dict(call.json or {})
+        event_id = self.new_id()
+        event: JsonDict = {
+            "id": str(event_id), "guild_id": gid, "creator_id": str(self.bot_id),
+            "creator": self.bot_user, "status": 1, "entity_id": None, "image": None,
+            "channel_id": None, "entity_metadata": None, "description": None,
+            "scheduled_end_time": None, "privacy_level": 2, **body,
+        }
+        self._check_event(event)
+        self.scheduled_events[event_id] = event
+        return self._json(event)
+
+    async def _edit_event(self, request: web.Request, m: re.Match[str], call: Call
+                          ) -> web.Response:
+        event = self._event_or_404(int(m["guild_id"]), int(m["eid"]))
+        changed = {**event, **(call.json or {})}
+        self._check_event(changed)
+        event.update(changed)
+        return self._json(event)
+
+    async def _delete_event(self, request: web.Request, m: re.Match[str], call: Call
+                            ) -> web.Response:
+        self._event_or_404(int(m["guild_id"]), int(m["eid"]))
+        del self.scheduled_events[int(m["eid"])]
+        return web.Response(status=204)
 
 
 @contextlib.contextmanager

@@ -1,0 +1,201 @@
+"""A server's meetings as Discord scheduled events (core.event_mirror has the rules).
+
+`EventSync.reconcile(guild_id)` makes the server's Events list match: one event per mirrored
+meeting for its next sitting (created, edited when the sitting or its text changed, rolled
+forward when it ended, deleted when the meeting has no sitting left or is gone). Events are
+read and written through discord.py's own Guild and ScheduledEvent objects. An event edited
+or deleted by hand in Discord is detected (what it says no longer matches what stepbot
+wrote) and left alone, and the admins are told once, in the server's system channel; so is a
+missing Manage Events permission, after which nothing is retried until the admins switch
+events on again. `run()` reconciles every enabled server in the background, every
+RECONCILE_EVERY and when `wake()` is called; never in the chat path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+import discord
+
+from bots.discord.render import NO_MENTIONS
+from core.event_mirror import (
+    ACTIVE,
+    DETACHED,
+    EventMirrorStore,
+    EventSpec,
+    KeptEvent,
+    event_spec,
+    mirrored_meetings,
+)
+from core.i18n import translate
+from core.services import Services
+
+log = logging.getLogger(__name__)
+
+PREFIX = "discord:"
+RECONCILE_EVERY = 300.0  # seconds
+MISSING_PERMISSION = "missing_permission"
+
+
+@dataclass(slots=True)
+class SyncReport:
+    created: list[str] = field(default_factory=list)
+    edited: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    detached: list[str] = field(default_factory=list)
+    problem: str | None = None
+
+
+def spec_of(event: discord.ScheduledEvent) -> EventSpec:
+    """What a Discord event says now, in EventSpec's terms (to compare fingerprints)."""
+    return EventSpec(
+        name=event.name,
+        description=event.description or "",
+        start=event.start_time,
+        end=event.end_time or event.start_time,
+        location=event.location,
+        channel_id=event.channel_id,
+    )
+
+
+class EventSync:
+    def __init__(self, client: discord.Client, services: Services) -> None:
+        self.client = client
+        self.services = services
+        self.store = EventMirrorStore(services.db)
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Reconcile every server with events on (and clean up those switched off)."""
+        while True:
+            self._wake.clear()
+            try:
+                await self.reconcile_all()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # never the payloads: only the error's type
+                log.warning("discord events reconcile failed: %s", type(exc).__name__)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), RECONCILE_EVERY)
+
+    async def reconcile_all(self) -> None:
+        communities = set(await self.store.enabled_communities(PREFIX))
+        communities |= set(await self.store.communities_with_events(PREFIX))
+        for community in sorted(communities):
+            await self.reconcile(int(community.removeprefix(PREFIX)))
+
+    async def reconcile(self, guild_id: int) -> SyncReport:
+        community = f"{PREFIX}{guild_id}"
+        report = SyncReport()
+        settings = await self.store.settings(community)
+        if settings.enabled and settings.problem == MISSING_PERMISSION:
+            return report  # told once; nothing until the admins switch events on again
+        kept = await self.store.kept(community)
+        if not settings.enabled and not kept:
+            return report
+        guild = self.client.get_guild(guild_id) or await self.client.fetch_guild(guild_id)
+        try:
+            existing = {e.id: e for e in await guild.fetch_scheduled_events(with_counts=False)}
+            if not settings.enabled:  # switched off: remove what stepbot made
+                for slug, event in kept.items():
+                    await self._delete(existing, event, community, slug, report)
+                return report
+            await self._mirror(guild, community, kept, existing, report,
+                               settings.include_imported)
+        except discord.Forbidden:
+            report.problem = MISSING_PERMISSION
+            await self._tell(guild, community, "events.missing_permission")
+            await self.store.set_problem(community, MISSING_PERMISSION, True)
+        return report
+
+    async def _mirror(self, guild: discord.Guild, community: str, kept: dict[str, KeptEvent],
+                      existing: dict[int, discord.ScheduledEvent], report: SyncReport,
+                      include_imported: bool) -> None:
+        now = self.services.clock.now()
+        lang = (await self.services.settings.community(community)).language or \
+            self.services.config.default_language
+        meetings = mirrored_meetings(await self.services.meetings.list_meetings(
+            community=community), community, include_imported)
+        wanted = {m.slug for m in meetings}
+        for meeting in meetings:
+            spec = event_spec(meeting, now, lang, guild.id)
+            mine = kept.get(meeting.slug)
+            if mine is not None and mine.state == DETACHED:
+                continue
+            event = existing.get(int(mine.event_id)) if mine is not None else None
+            if mine is not None and mine.fingerprint:
+                gone = event is None and mine.ends > now  # not over, yet not in the list
+                edited = event is not None and spec_of(event).fingerprint() != mine.fingerprint
+                if gone or edited:
+                    report.detached.append(meeting.slug)
+                    await self.store.keep(community, meeting.slug, mine.event_id,
+                                          mine.fingerprint, mine.ends, now, DETACHED)
+                    await self._tell(guild, community, "events.edited_by_hand",
+                                     name=meeting.name)
+                    continue
+            if spec is None:
+                if mine is not None:
+                    await self._delete(existing, mine, community, meeting.slug, report)
+                continue
+            if event is None:
+                created = await _create(guild, spec)
+                report.created.append(meeting.slug)
+                await self.store.keep(community, meeting.slug, str(created.id),
+                                      spec.fingerprint(), spec.end, now)
+            elif mine is not None and spec.fingerprint() != mine.fingerprint:
+                await _edit(event, spec)
+                report.edited.append(meeting.slug)
+                await self.store.keep(community, meeting.slug, mine.event_id,
+                                      spec.fingerprint(), spec.end, now)
+        for slug, mine in kept.items():
+            if slug not in wanted:
+                await self._delete(existing, mine, community, slug, report)
+
+    async def _delete(self, existing: dict[int, discord.ScheduledEvent], mine: KeptEvent,
+                      community: str, slug: str, report: SyncReport) -> None:
+        event = existing.get(int(mine.event_id))
+        if event is not None and mine.state == ACTIVE:
+            with contextlib.suppress(discord.NotFound):
+                await event.delete()
+            report.deleted.append(slug)
+        await self.store.forget(community, slug)
+
+    async def _tell(self, guild: discord.Guild, community: str, key: str, **values: str) -> None:
+        """One message to the server's admins (its system channel), in its language."""
+        lang = (await self.services.settings.community(community)).language or \
+            self.services.config.default_language
+        channel = guild.system_channel  # the gateway's guild cache holds it
+        if channel is None:
+            return
+        with contextlib.suppress(discord.HTTPException):
+            await channel.send(translate(key, lang, **values), allowed_mentions=NO_MENTIONS)
+
+
+async def _create(guild: discord.Guild, spec: EventSpec) -> discord.ScheduledEvent:
+    privacy = discord.PrivacyLevel.guild_only
+    if spec.channel_id is not None:
+        return await guild.create_scheduled_event(
+            name=spec.name, start_time=spec.start, end_time=spec.end,
+            description=spec.description, privacy_level=privacy,
+            entity_type=discord.EntityType.voice, channel=discord.Object(spec.channel_id))
+    return await guild.create_scheduled_event(
+        name=spec.name, start_time=spec.start, end_time=spec.end, description=spec.description,
+        privacy_level=privacy, entity_type=discord.EntityType.external,
+        location=spec.location or spec.name)
+
+
+async def _edit(event: discord.ScheduledEvent, spec: EventSpec) -> None:
+    if spec.channel_id is not None:
+        await event.edit(name=spec.name, start_time=spec.start, end_time=spec.end,
+                         description=spec.description, entity_type=discord.EntityType.voice,
+                         channel=discord.Object(spec.channel_id))
+    else:
+        await event.edit(name=spec.name, start_time=spec.start, end_time=spec.end,
+                         description=spec.description, entity_type=discord.EntityType.external,
+                         location=spec.location or spec.name)
