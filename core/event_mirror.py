@@ -156,6 +156,23 @@ class EventMirrorStore:
                     "UPDATE community_events SET state = ?, fingerprint = '' "
                     "WHERE community = ? AND state = ?", (ACTIVE, community, DETACHED))
 
+    async def signature(self, community: str, include_imported: bool) -> tuple[object, ...]:
+        """Changes whenever the mirror may have to change: its settings, or the meetings it
+        shows (edited, added or removed), read in one cheap query."""
+        row = await self.db.fetchone(
+            "SELECT (SELECT updated FROM community_event_settings WHERE community = ?), "
+            "(SELECT max(updated) FROM meetings WHERE community = ?), "
+            "(SELECT count(*) FROM meetings WHERE community = ?), "
+            "(SELECT min(ends_utc) FROM community_events WHERE community = ? "
+            "AND state = 'active')",
+            (community, community, community, community))
+        found: tuple[object, ...] = tuple(row) if row is not None else ()
+        if include_imported:
+            extra = await self.db.fetchone(
+                "SELECT max(updated), count(*) FROM meetings WHERE community = ''")
+            found += tuple(extra) if extra is not None else ()
+        return found
+
     async def set_problem(self, community: str, problem: str | None, told: bool) -> None:
         async with self.db.transaction() as conn:
             await conn.execute(

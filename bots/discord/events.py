@@ -7,8 +7,8 @@ read and written through discord.py's own Guild and ScheduledEvent objects. An e
 or deleted by hand in Discord is detected (what it says no longer matches what stepbot
 wrote) and left alone, and the admins are told once, in the server's system channel; so is a
 missing Manage Events permission, after which nothing is retried until the admins switch
-events on again. `run()` reconciles every enabled server in the background, every
-RECONCILE_EVERY and when `wake()` is called; never in the chat path.
+events on again. `run()` reconciles in the background (reconcile_changed), never in the chat
+path.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import discord
 
@@ -36,7 +37,8 @@ from core.services import Services
 log = logging.getLogger(__name__)
 
 PREFIX = "discord:"
-RECONCILE_EVERY = 300.0  # seconds
+RECONCILE_EVERY = 600.0  # seconds: every server, to notice events edited by hand
+POLL_EVERY = 30.0  # seconds: how often the database is asked what changed
 MISSING_PERMISSION = "missing_permission"
 
 
@@ -67,28 +69,56 @@ class EventSync:
         self.services = services
         self.store = EventMirrorStore(services.db)
         self._wake = asyncio.Event()
+        self._seen: dict[str, tuple[object, ...]] = {}
+        self._last_full: datetime | None = None
 
     def wake(self) -> None:
         self._wake.set()
 
     async def run(self) -> None:
-        """Reconcile every server with events on (and clean up those switched off)."""
+        """Reconcile in the background: a server as soon as its meetings or settings change
+        (any process may have changed them: the database is read every POLL_EVERY) or an
+        event's sitting has ended, and every server every RECONCILE_EVERY (hand edits)."""
         while True:
             self._wake.clear()
             try:
-                await self.reconcile_all()
+                await self.reconcile_changed()
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # never the payloads: only the error's type
                 log.warning("discord events reconcile failed: %s", type(exc).__name__)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), RECONCILE_EVERY)
+                await asyncio.wait_for(self._wake.wait(), POLL_EVERY)
+
+    async def reconcile_changed(self) -> int:
+        """Reconcile the servers whose signature changed, whose event ended, or all of them
+        when RECONCILE_EVERY has passed; returns how many were reconciled."""
+        now = self.services.clock.now()
+        full = self._last_full is None or \
+            (now - self._last_full).total_seconds() >= RECONCILE_EVERY
+        done = 0
+        for community in await self._communities():
+            settings = await self.store.settings(community)
+            signature = await self.store.signature(community, settings.include_imported)
+            ends = signature[3]
+            ended = isinstance(ends, int) and ends <= now.timestamp()
+            if full or ended or self._seen.get(community) != signature:
+                await self.reconcile(int(community.removeprefix(PREFIX)))
+                self._seen[community] = await self.store.signature(
+                    community, settings.include_imported)
+                done += 1
+        if full:
+            self._last_full = now
+        return done
 
     async def reconcile_all(self) -> None:
+        for community in await self._communities():
+            await self.reconcile(int(community.removeprefix(PREFIX)))
+
+    async def _communities(self) -> list[str]:
         communities = set(await self.store.enabled_communities(PREFIX))
         communities |= set(await self.store.communities_with_events(PREFIX))
-        for community in sorted(communities):
-            await self.reconcile(int(community.removeprefix(PREFIX)))
+        return sorted(communities)
 
     async def reconcile(self, guild_id: int) -> SyncReport:
         community = f"{PREFIX}{guild_id}"

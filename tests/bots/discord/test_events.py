@@ -3,6 +3,8 @@ objects against the fake Discord REST API, with the fake clock across a DST chan
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from datetime import UTC, date, datetime, timedelta
 
@@ -224,3 +226,35 @@ async def test_switching_off_removes_the_events_stepbot_made(
     await sync.reconcile_all()
     assert fake_discord.scheduled_events == {}
     assert (await sync.reconcile(DEFAULT_GUILD_ID)).deleted == []
+
+
+async def test_the_background_loop_reconciles_what_changed(
+    h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
+    clock: FakeClock,
+) -> None:
+    await add_meeting(services, "friday-hope", days=["friday"], start="19:00", end="20:00",
+                      community=COMMUNITY, online=ZOOM)
+    await switch(h, "on")
+    task = asyncio.create_task(sync.run())  # as the adapter starts it
+    try:
+        for _ in range(200):
+            if fake_discord.scheduled_events:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    assert len(fake_discord.scheduled_events) == 1
+    assert await sync.reconcile_changed() == 0  # nothing changed: no request at all
+    await save_schedule_edit(services, "friday-hope",
+                             lambda m: cancel_sitting(m, date(2026, 6, 5)))
+    assert await sync.reconcile_changed() == 1
+    [event] = events(fake_discord)
+    assert start_of(event) == datetime(2026, 6, 12, 23, 0, tzinfo=UTC)
+    assert await sync.reconcile_changed() == 0
+    clock.set(datetime(2026, 6, 13, 0, 1, tzinfo=UTC))  # that sitting has ended
+    assert await sync.reconcile_changed() == 1
+    assert start_of(events(fake_discord)[0]) == datetime(2026, 6, 19, 23, 0, tzinfo=UTC)
+    clock.advance(minutes=11)  # the periodic full round (hand edits)
+    assert await sync.reconcile_changed() == 1
