@@ -207,13 +207,24 @@ class EventSync:
             await channel.send(translate(key, lang, **values), allowed_mentions=NO_MENTIONS)
 
 
+def _is_stage(guild: discord.Guild | None, channel_id: int) -> bool:
+    """A stage channel makes a stage event; any other channel a voice event."""
+    return guild is not None and isinstance(guild.get_channel(channel_id), discord.StageChannel)
+
+
 async def _create(guild: discord.Guild, spec: EventSpec) -> discord.ScheduledEvent:
     privacy = discord.PrivacyLevel.guild_only
     if spec.channel_id is not None:
+        channel = discord.Object(spec.channel_id)
+        if _is_stage(guild, spec.channel_id):
+            return await guild.create_scheduled_event(
+                name=spec.name, start_time=spec.start, end_time=spec.end,
+                description=spec.description, privacy_level=privacy,
+                entity_type=discord.EntityType.stage_instance, channel=channel)
         return await guild.create_scheduled_event(
             name=spec.name, start_time=spec.start, end_time=spec.end,
             description=spec.description, privacy_level=privacy,
-            entity_type=discord.EntityType.voice, channel=discord.Object(spec.channel_id))
+            entity_type=discord.EntityType.voice, channel=channel)
     return await guild.create_scheduled_event(
         name=spec.name, start_time=spec.start, end_time=spec.end, description=spec.description,
         privacy_level=privacy, entity_type=discord.EntityType.external,
@@ -222,9 +233,15 @@ async def _create(guild: discord.Guild, spec: EventSpec) -> discord.ScheduledEve
 
 async def _edit(event: discord.ScheduledEvent, spec: EventSpec) -> None:
     if spec.channel_id is not None:
-        await event.edit(name=spec.name, start_time=spec.start, end_time=spec.end,
-                         description=spec.description, entity_type=discord.EntityType.voice,
-                         channel=discord.Object(spec.channel_id))
+        channel = discord.Object(spec.channel_id)
+        if _is_stage(event.guild, spec.channel_id):
+            await event.edit(name=spec.name, start_time=spec.start, end_time=spec.end,
+                             description=spec.description, channel=channel,
+                             entity_type=discord.EntityType.stage_instance)
+        else:
+            await event.edit(name=spec.name, start_time=spec.start, end_time=spec.end,
+                             description=spec.description, channel=channel,
+                             entity_type=discord.EntityType.voice)
     else:
         await event.edit(name=spec.name, start_time=spec.start, end_time=spec.end,
                          description=spec.description, entity_type=discord.EntityType.external,
