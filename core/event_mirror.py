@@ -15,7 +15,7 @@ import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from core import types as mtypes
 from core.model import Meeting
@@ -30,6 +30,8 @@ _CHANNEL_LINK = re.compile(r"^https://(?:ptb\.|canary\.)?discord(?:app)?\.com/ch
                            r"(?P<guild>\d+)/(?P<channel>\d+)/?$")
 ACTIVE = "active"
 DETACHED = "detached"
+CREATING = "creating"  # claimed by one process while it creates the event (a lease)
+CREATE_LEASE = timedelta(minutes=5)
 
 
 def _clip(text: str, limit: int) -> str:
@@ -198,6 +200,25 @@ class EventMirrorStore:
                 "updated = excluded.updated",
                 (community, slug, event_id, fingerprint, int(ends.timestamp()), state,
                  now.isoformat()))
+
+    async def claim_create(self, community: str, slug: str, seen_event_id: str,
+                           now: datetime) -> bool:
+        """Whether this process may create the meeting's event, given the event id it last
+        read for it ('' for none): the row is still as read (no other process stored a new
+        event meanwhile) and not claimed by another process in the last CREATE_LEASE (after
+        which a crashed claim is retaken). Two processes reconciling one server at once
+        create one event."""
+        async with self.db.transaction() as conn:
+            cur = await conn.execute(
+                "INSERT INTO community_events (community, meeting_slug, event_id, fingerprint, "
+                "ends_utc, state, updated) VALUES (?, ?, '', '', 0, ?, ?) "
+                "ON CONFLICT (community, meeting_slug) DO UPDATE SET state = excluded.state, "
+                "updated = excluded.updated WHERE (community_events.state <> ? "
+                "AND community_events.event_id = ?) "
+                "OR (community_events.state = ? AND community_events.updated < ?)",
+                (community, slug, CREATING, now.isoformat(), CREATING, seen_event_id, CREATING,
+                 (now - CREATE_LEASE).isoformat()))
+            return cur.rowcount > 0
 
     async def forget(self, community: str, slug: str) -> None:
         async with self.db.transaction() as conn:

@@ -24,6 +24,7 @@ import discord
 from bots.discord.render import NO_MENTIONS
 from core.event_mirror import (
     ACTIVE,
+    CREATING,
     DETACHED,
     EventMirrorStore,
     EventSpec,
@@ -158,6 +159,9 @@ class EventSync:
             mine = kept.get(meeting.slug)
             if mine is not None and mine.state == DETACHED:
                 continue
+            seen_id = mine.event_id if mine is not None else ""
+            if mine is not None and mine.state == CREATING:
+                mine = None  # another process's claim: retaken below only once it lapsed
             event = existing.get(int(mine.event_id)) if mine is not None else None
             if mine is not None and mine.fingerprint:
                 gone = event is None and mine.ends > now  # not over, yet not in the list
@@ -174,7 +178,13 @@ class EventSync:
                     await self._delete(existing, mine, community, meeting.slug, report)
                 continue
             if event is None:
-                created = await _create(guild, spec)
+                if not await self.store.claim_create(community, meeting.slug, seen_id, now):
+                    continue  # another process is creating it
+                try:
+                    created = await _create(guild, spec)
+                except BaseException:
+                    await self.store.forget(community, meeting.slug)  # release the claim
+                    raise
                 report.created.append(meeting.slug)
                 await self.store.keep(community, meeting.slug, str(created.id),
                                       spec.fingerprint(), spec.end, now)
@@ -189,7 +199,7 @@ class EventSync:
 
     async def _delete(self, existing: dict[int, discord.ScheduledEvent], mine: KeptEvent,
                       community: str, slug: str, report: SyncReport) -> None:
-        event = existing.get(int(mine.event_id))
+        event = existing.get(int(mine.event_id)) if mine.event_id else None
         if event is not None and mine.state == ACTIVE:
             with contextlib.suppress(discord.NotFound):
                 await event.delete()

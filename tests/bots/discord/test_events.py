@@ -258,3 +258,37 @@ async def test_the_background_loop_reconciles_what_changed(
     assert start_of(events(fake_discord)[0]) == datetime(2026, 6, 19, 23, 0, tzinfo=UTC)
     clock.advance(minutes=11)  # the periodic full round (hand edits)
     assert await sync.reconcile_changed() == 1
+
+
+async def test_two_processes_reconciling_one_server_create_one_event(
+    h: DiscordHarness, services: Services, fake_discord: FakeDiscord, bot: StepbotClient,
+    clock: FakeClock,
+) -> None:
+    for day in ("monday", "friday"):
+        await add_meeting(services, f"{day}-group", days=[day], community=COMMUNITY,
+                          online=ZOOM)
+    await switch(h, "on")
+    other = await Services.open(services.config, clock)  # a second process's own connection
+    try:
+        first, second = await asyncio.gather(EventSync(bot, services).reconcile(DEFAULT_GUILD_ID),
+                                             EventSync(bot, other).reconcile(DEFAULT_GUILD_ID))
+    finally:
+        await other.close()
+    assert sorted(first.created + second.created) == ["friday-group", "monday-group"]
+    assert len(fake_discord.scheduled_events) == 2
+
+
+async def test_an_event_discord_completed_is_followed_by_a_new_one(
+    h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
+    clock: FakeClock,
+) -> None:
+    await add_meeting(services, "friday-hope", days=["friday"], start="19:00", end="20:00",
+                      community=COMMUNITY, online=ZOOM)
+    await switch(h, "on")
+    await sync.reconcile(DEFAULT_GUILD_ID)
+    fake_discord.scheduled_events.clear()  # Discord ends and drops a finished event
+    clock.set(datetime(2026, 6, 6, 0, 30, tzinfo=UTC))
+    report = await sync.reconcile(DEFAULT_GUILD_ID)
+    assert report.created == ["friday-hope"] and report.detached == []
+    assert [start_of(e) for e in events(fake_discord)] == [
+        datetime(2026, 6, 12, 23, 0, tzinfo=UTC)]
