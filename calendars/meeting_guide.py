@@ -30,6 +30,7 @@ from calendars import limits
 from calendars import tolerant as tol
 from calendars.errors import InvalidImport, SkipRecord, guarded
 from calendars.records import ImportContext, ParseResult, add_records
+from core.geo import zone_at
 from core.i18n import translate
 from core.model import (
     Attendance,
@@ -343,16 +344,28 @@ def _converter(item: dict[str, Any], ref: str, label: str, ctx: ImportContext) -
     return convert
 
 
-def _zone(value: Any, label: str, ctx: ImportContext) -> str:
-    raw = tol.text(value)
+def _zone(item: dict[str, Any], label: str, ctx: ImportContext) -> str:
+    """The record's own zone; else the zone at its coordinates (offline); else the source's
+    default; else refused. An online-only record's coordinates are often a server's default
+    (somewhere in California), so for it the source's default comes first."""
+    raw = tol.text(item.get("timezone"))
     if raw:
         zone, note = ctx.zone(raw)
         if note:
             ctx.warn(f"{label}: {note}")
         return zone
-    if ctx.default_tz:
+    lat, lon = tol.coordinates(item.get("latitude"), item.get("longitude"))
+    online_only = not _address(item) and bool(
+        tol.text(item.get("conference_url")) or tol.text(item.get("conference_phone")))
+    at_point = zone_at(lat, lon) if lat is not None and lon is not None else None
+    if ctx.default_tz and (online_only or at_point is None):
+        ctx.inferred_zones["the source's default"] += 1
         return ctx.default_tz
-    raise SkipRecord("no time zone in the record (pass a default zone with --tz)")
+    if at_point is not None:
+        ctx.inferred_zones["coordinates"] += 1
+        return at_point
+    raise SkipRecord("no time zone in the record, and no coordinates to infer it from "
+                     "(pass a default zone with --tz)")
 
 
 def _url(item: dict[str, Any], key: str, label: str, ctx: ImportContext) -> str | None:
@@ -401,7 +414,7 @@ def mg_item_to_meeting(item: dict[str, Any], ref: str, label: str, ctx: ImportCo
     end = tol.clock_time(item.get("end_time"), "end_time")
     if end == start:
         end = None
-    zone = _zone(item.get("timezone"), label, ctx)
+    zone = _zone(item, label, ctx)
     codes = ctx.types(tol.tokens(item.get("types")))
 
     regions = item.get("regions")

@@ -40,7 +40,7 @@ FORMAT_ALIASES = {
 }
 MAX_WARNINGS = 200
 # Bump when a converter changes what it builds, so stored fingerprints stop matching.
-CONVERTER_VERSION = "1"
+CONVERTER_VERSION = "2"  # 2: zones inferred from coordinates
 
 
 def normalize_format(fmt: str) -> str:
@@ -73,6 +73,8 @@ class ImportContext:
         default_factory=dict, repr=False
     )
     _zone_guesses: int = field(default=0, repr=False)
+    # How many records' zones were inferred, by what from: 'coordinates', 'default'.
+    inferred_zones: Counter[str] = field(default_factory=Counter)
 
     def warn(self, message: str) -> None:
         if len(self.warnings) < MAX_WARNINGS:
@@ -103,6 +105,10 @@ class ImportContext:
                 )[:20]
             )
             out.append(f"unknown meeting types for {self.fellowship} were ignored: {listed}")
+        if self.inferred_zones:
+            how = ", ".join(f"{count} from {what}" for what, count in
+                            sorted(self.inferred_zones.items()))
+            out.append(f"time zones inferred for records without one: {how}")
         if self.dropped_warnings:
             out.append(f"… and {self.dropped_warnings} more warnings")
         return out
