@@ -49,7 +49,7 @@ from icalendar import Timezone
 
 from core import types as mtypes
 from core.i18n import translate
-from core.model import Attendance, Meeting
+from core.model import Attendance, Meeting, span_minutes
 from core.recurrence import ChangeKind, Frequency, Recurrence
 from core.schedule import (
     Sitting,
@@ -375,9 +375,7 @@ def _when(name: str, zone: str, value: datetime) -> str:
 def _span(sitting: Sitting) -> tuple[datetime, datetime]:
     """A sitting's local start and end wall times (the end on the next day past midnight)."""
     start = datetime.combine(sitting.day, sitting.start)
-    minutes = ((sitting.end.hour * 60 + sitting.end.minute)
-               - (sitting.start.hour * 60 + sitting.start.minute)) % 1440
-    return start, start + timedelta(minutes=minutes or 1440)
+    return start, start + timedelta(minutes=span_minutes(sitting.start, sitting.end))
 
 
 def _moved_description(meeting: Meeting, sitting: Sitting, lang: str) -> str:

@@ -49,6 +49,12 @@ CONFERENCE_HOSTS = (
 )
 
 
+def span_minutes(start: time, end: time) -> int:
+    """Minutes from `start` to `end` wall time; an end at or before the start is the next
+    day (equal: a whole day)."""
+    return ((end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)) % 1440 or 1440
+
+
 def _host_of(url: str) -> str:
     """The host of an http(s) URL, lower-case ('' if none)."""
     rest = url.partition("://")[2]
@@ -148,9 +154,7 @@ class Meeting:
 
     @property
     def duration_minutes(self) -> int:
-        start = self.start.hour * 60 + self.start.minute
-        end = self.end.hour * 60 + self.end.minute
-        return (end - start) % 1440 or 1440
+        return span_minutes(self.start, self.end)
 
     @property
     def attendance(self) -> Attendance:

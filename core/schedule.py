@@ -25,7 +25,7 @@ from functools import lru_cache
 
 from dateutil import rrule as rr
 
-from core.model import Meeting
+from core.model import Meeting, span_minutes
 from core.recurrence import (
     ChangeKind,
     Frequency,
@@ -258,9 +258,7 @@ def to_occurrence(meeting: Meeting, sitting: Sitting) -> Occurrence:
     end_date = sitting.day + timedelta(days=1) if sitting.end <= sitting.start else sitting.day
     end = resolve_local(end_date, sitting.end, meeting.timezone)
     if end <= start:  # only possible around a transition; keep the scheduled length
-        minutes = ((sitting.end.hour * 60 + sitting.end.minute)
-                   - (sitting.start.hour * 60 + sitting.start.minute)) % 1440
-        end = start + timedelta(minutes=minutes or 1440)
+        end = start + timedelta(minutes=span_minutes(sitting.start, sitting.end))
     moved = sitting.status is SittingStatus.MOVED
     return Occurrence(meeting, start, end, sitting.scheduled if moved else None,
                       sitting.change if moved else None)

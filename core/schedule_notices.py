@@ -64,10 +64,10 @@ def sitting_state(sitting: Sitting | None) -> str | None:
     if sitting.status is not SittingStatus.MOVED:
         return CANCELLED  # cancelled, closed or a public holiday: no meeting that day
     change = sitting.change
-    where = (change.place or "") if change else ""
-    link = (change.url or "") if change else ""
-    return (f"moved {sitting.day.isoformat()} {sitting.start:%H:%M}-{sitting.end:%H:%M}"
-            f" {where}|{link}").rstrip("|").rstrip()
+    parts = ["moved", sitting.day.isoformat(), f"{sitting.start:%H:%M}-{sitting.end:%H:%M}"]
+    if change is not None and (change.place or change.url):
+        parts.append(f"{change.place or ''}|{change.url or ''}")
+    return " ".join(parts)
 
 
 def window_states(meeting: Meeting, schedule: Schedule, now: datetime) -> dict[date, str]:
@@ -127,7 +127,7 @@ class ScheduleNotices:
             reminders = await self.store.reminders(conn, meeting_slug)
             if not reminders:
                 return ScanResult()
-            since = min(now.date() - timedelta(days=NOTICE_DAYS + 2), now.date())
+            since = now.date() - timedelta(days=NOTICE_DAYS + 2)
             on_record: dict[tuple[int, date], list[NoticeRow]] = defaultdict(list)
             for row in await self.store.notices_for(conn, [r.subscription_id for r in reminders],
                                                     since):

@@ -131,26 +131,26 @@ class EventSync:
         if not settings.enabled and not kept:
             return report
         guild = self.client.get_guild(guild_id) or await self.client.fetch_guild(guild_id)
+        lang = (await self.services.settings.community(community)).language or \
+            self.services.config.default_language
         try:
             existing = {e.id: e for e in await guild.fetch_scheduled_events(with_counts=False)}
             if not settings.enabled:  # switched off: remove what stepbot made
                 for slug, event in kept.items():
                     await self._delete(existing, event, community, slug, report)
                 return report
-            await self._mirror(guild, community, kept, existing, report,
+            await self._mirror(guild, community, lang, kept, existing, report,
                                settings.include_imported)
         except discord.Forbidden:
             report.problem = MISSING_PERMISSION
-            await self._tell(guild, community, "events.missing_permission")
+            await self._tell(guild, lang, "events.missing_permission")
             await self.store.set_problem(community, MISSING_PERMISSION, True)
         return report
 
-    async def _mirror(self, guild: discord.Guild, community: str, kept: dict[str, KeptEvent],
-                      existing: dict[int, discord.ScheduledEvent], report: SyncReport,
-                      include_imported: bool) -> None:
+    async def _mirror(self, guild: discord.Guild, community: str, lang: str,
+                      kept: dict[str, KeptEvent], existing: dict[int, discord.ScheduledEvent],
+                      report: SyncReport, include_imported: bool) -> None:
         now = self.services.clock.now()
-        lang = (await self.services.settings.community(community)).language or \
-            self.services.config.default_language
         meetings = mirrored_meetings(await self.services.meetings.list_meetings(
             community=community), community, include_imported)
         wanted = {m.slug for m in meetings}
@@ -170,8 +170,7 @@ class EventSync:
                     report.detached.append(meeting.slug)
                     await self.store.keep(community, meeting.slug, mine.event_id,
                                           mine.fingerprint, mine.ends, now, DETACHED)
-                    await self._tell(guild, community, "events.edited_by_hand",
-                                     name=meeting.name)
+                    await self._tell(guild, lang, "events.edited_by_hand", name=meeting.name)
                     continue
             if spec is None:
                 if mine is not None:
@@ -206,10 +205,8 @@ class EventSync:
             report.deleted.append(slug)
         await self.store.forget(community, slug)
 
-    async def _tell(self, guild: discord.Guild, community: str, key: str, **values: str) -> None:
+    async def _tell(self, guild: discord.Guild, lang: str, key: str, **values: str) -> None:
         """One message to the server's admins (its system channel), in its language."""
-        lang = (await self.services.settings.community(community)).language or \
-            self.services.config.default_language
         channel = guild.system_channel  # the gateway's guild cache holds it
         if channel is None:
             return

@@ -44,6 +44,12 @@ def start_of(event: dict[str, object]) -> datetime:
     return datetime.fromisoformat(str(event["scheduled_start_time"])).astimezone(UTC)
 
 
+async def own_meeting(services: Services, slug: str, day: str, **kw: object) -> None:
+    """A meeting of the test server, weekly on `day` at 19:00-20:00 New York, on Zoom."""
+    await add_meeting(services, slug, days=[day], start="19:00", end="20:00",
+                      community=COMMUNITY, online=ZOOM, **kw)
+
+
 async def switch(h: DiscordHarness, value: str) -> str:
     result = await h.invoke("settings community", {"setting": "events", "value": value},
                             permissions=SERVER_ADMIN)
@@ -64,8 +70,7 @@ async def test_own_meetings_get_one_event_for_their_next_sitting(
     h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
     bot: StepbotClient,
 ) -> None:
-    await add_meeting(services, "friday-hope", days=["friday"], start="19:00", end="20:00",
-                      community=COMMUNITY, online=ZOOM, types=["W", "O"],
+    await own_meeting(services, "friday-hope", "friday", types=["W", "O"],
                       notes="Ask @everyone to bring a friend")
     await add_meeting(services, "directory-only")  # the global directory: not mirrored
     assert (await sync.reconcile(DEFAULT_GUILD_ID)).created == []  # off by default
@@ -93,8 +98,7 @@ async def test_own_meetings_get_one_event_for_their_next_sitting(
 async def test_cancelled_moved_and_removed_meetings(
     h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
 ) -> None:
-    await add_meeting(services, "friday-hope", days=["friday"], start="19:00", end="20:00",
-                      community=COMMUNITY, online=ZOOM)
+    await own_meeting(services, "friday-hope", "friday")
     await switch(h, "on")
     await sync.reconcile(DEFAULT_GUILD_ID)
     [event] = events(fake_discord)
@@ -121,8 +125,7 @@ async def test_rolled_forward_across_a_dst_change(
     h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
     clock: FakeClock,
 ) -> None:
-    await add_meeting(services, "sunday-serenity", days=["sunday"], start="19:00", end="20:00",
-                      community=COMMUNITY, online=ZOOM)
+    await own_meeting(services, "sunday-serenity", "sunday")
     await switch(h, "on")
     clock.set(datetime(2026, 10, 24, 12, tzinfo=UTC))
     await sync.reconcile(DEFAULT_GUILD_ID)
@@ -153,10 +156,8 @@ async def test_a_voice_channel_link_makes_a_voice_event(
 async def test_events_edited_or_deleted_by_hand_are_left_alone_and_the_admins_told(
     h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
 ) -> None:
-    await add_meeting(services, "friday-hope", days=["friday"], community=COMMUNITY,
-                      online=ZOOM)
-    await add_meeting(services, "monday-steps", days=["monday"], community=COMMUNITY,
-                      online=ZOOM)
+    await own_meeting(services, "friday-hope", "friday")
+    await own_meeting(services, "monday-steps", "monday")
     await switch(h, "on")
     await sync.reconcile(DEFAULT_GUILD_ID)
     friday, monday = sorted(fake_discord.scheduled_events.values(), key=lambda e: e["name"])
@@ -180,8 +181,7 @@ async def test_events_edited_or_deleted_by_hand_are_left_alone_and_the_admins_to
 async def test_missing_manage_events_gives_one_admin_message_and_no_retry_loop(
     h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
 ) -> None:
-    await add_meeting(services, "friday-hope", days=["friday"], community=COMMUNITY,
-                      online=ZOOM)
+    await own_meeting(services, "friday-hope", "friday")
     await switch(h, "on")
     fake_discord.fail_next("/scheduled-events", 403, 50013, "Missing Permissions",
                            method="POST")
@@ -200,8 +200,7 @@ async def test_rate_limits_are_waited_out_and_nothing_is_duplicated(
     h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
 ) -> None:
     for day in ("monday", "tuesday", "thursday"):
-        await add_meeting(services, f"{day}-group", days=[day], community=COMMUNITY,
-                          online=ZOOM)
+        await own_meeting(services, f"{day}-group", day)
     await switch(h, "on")
     fake_discord.rate_limit_next("/scheduled-events", retry_after=0.05, method="POST", times=2)
     report = await sync.reconcile(DEFAULT_GUILD_ID)
@@ -216,8 +215,7 @@ async def test_switching_off_removes_the_events_stepbot_made(
     h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
     clock: FakeClock,
 ) -> None:
-    await add_meeting(services, "friday-hope", days=["friday"], community=COMMUNITY,
-                      online=ZOOM)
+    await own_meeting(services, "friday-hope", "friday")
     await switch(h, "on imported")
     await sync.reconcile_all()
     assert len(fake_discord.scheduled_events) == 1
@@ -232,8 +230,7 @@ async def test_the_background_loop_reconciles_what_changed(
     h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
     clock: FakeClock,
 ) -> None:
-    await add_meeting(services, "friday-hope", days=["friday"], start="19:00", end="20:00",
-                      community=COMMUNITY, online=ZOOM)
+    await own_meeting(services, "friday-hope", "friday")
     await switch(h, "on")
     task = asyncio.create_task(sync.run())  # as the adapter starts it
     try:
@@ -265,8 +262,7 @@ async def test_two_processes_reconciling_one_server_create_one_event(
     clock: FakeClock,
 ) -> None:
     for day in ("monday", "friday"):
-        await add_meeting(services, f"{day}-group", days=[day], community=COMMUNITY,
-                          online=ZOOM)
+        await own_meeting(services, f"{day}-group", day)
     await switch(h, "on")
     other = await Services.open(services.config, clock)  # a second process's own connection
     try:
@@ -282,8 +278,7 @@ async def test_an_event_discord_completed_is_followed_by_a_new_one(
     h: DiscordHarness, sync: EventSync, services: Services, fake_discord: FakeDiscord,
     clock: FakeClock,
 ) -> None:
-    await add_meeting(services, "friday-hope", days=["friday"], start="19:00", end="20:00",
-                      community=COMMUNITY, online=ZOOM)
+    await own_meeting(services, "friday-hope", "friday")
     await switch(h, "on")
     await sync.reconcile(DEFAULT_GUILD_ID)
     fake_discord.scheduled_events.clear()  # Discord ends and drops a finished event
