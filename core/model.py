@@ -26,27 +26,37 @@ from core.timezones import canonical_zone
 DAY_NAMES_EN = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
 DAY_NAMES_ES = ("domingo", "lunes", "martes", "miercoles", "jueves", "viernes", "sabado")
 
-# Hosts whose links make a meeting "online" (FORMATS.md §1).
-CONFERENCE_HOSTS = (
-    "zoom.us",
-    "zoom.com",
-    "meet.google.com",
-    "teams.microsoft.com",
-    "teams.live.com",
-    "discord.gg",
-    "discord.com",
-    "meet.jit.si",
-    "webex.com",
-    "gotomeeting.com",
-    "gotomeet.me",
-    "freeconferencecall.com",
-    "signal.group",
-    "skype.com",
-    "whereby.com",
-    "bluejeans.com",
-    "t.me",
-    "chat.whatsapp.com",
-)
+# Video and call providers named on cards (any web link makes a meeting online; a known
+# provider's name is shown beside it). Host → provider name; subdomains count.
+CONFERENCE_PROVIDERS: dict[str, str] = {
+    "zoom.us": "Zoom",
+    "zoom.com": "Zoom",
+    "zoomgov.com": "Zoom",
+    "meet.google.com": "Google Meet",
+    "teams.microsoft.com": "Microsoft Teams",
+    "teams.live.com": "Microsoft Teams",
+    "discord.gg": "Discord",
+    "discord.com": "Discord",
+    "meet.jit.si": "Jitsi",
+    "8x8.vc": "Jitsi",
+    "webex.com": "Webex",
+    "gotomeeting.com": "GoTo Meeting",
+    "gotomeet.me": "GoTo Meeting",
+    "meet.goto.com": "GoTo Meeting",
+    "freeconferencecall.com": "FreeConferenceCall",
+    "signal.group": "Signal",
+    "skype.com": "Skype",
+    "join.skype.com": "Skype",
+    "whereby.com": "Whereby",
+    "bluejeans.com": "BlueJeans",
+    "t.me": "Telegram",
+    "chat.whatsapp.com": "WhatsApp",
+    "matrix.to": "Matrix",
+    "app.element.io": "Element",
+    "bigbluebutton.org": "BigBlueButton",
+    "meet.ffmuc.net": "Jitsi",
+}
+CONFERENCE_HOSTS = tuple(CONFERENCE_PROVIDERS)
 
 
 def span_minutes(start: time, end: time) -> int:
@@ -65,8 +75,21 @@ def _host_of(url: str) -> str:
 
 
 @lru_cache(maxsize=1024)
-def _is_conference_host(host: str) -> bool:
-    return any(host == h or host.endswith("." + h) for h in CONFERENCE_HOSTS)
+def conference_provider(host: str) -> str | None:
+    """The provider name of a host ("us02web.zoom.us" → "Zoom"), or None."""
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        name = CONFERENCE_PROVIDERS.get(".".join(labels[i:]))
+        if name is not None:
+            return name
+    return None
+
+
+def is_web_link(url: str | None) -> bool:
+    """An http(s) URL with a host: something a member can open."""
+    return bool(url) and url.partition("://")[0].lower() in ("http", "https") and bool(
+        _host_of(url or "")
+    )
 
 
 class Attendance(StrEnum):
@@ -117,12 +140,18 @@ class OnlineAccess:
     phone_notes: str | None = None
 
     @property
+    def provider(self) -> str | None:
+        """The name of the link's video/call provider, when it is a known one."""
+        return conference_provider(_host_of(self.url)) if self.url else None
+
+    @property
     def has_known_provider(self) -> bool:
-        return bool(self.url) and _is_conference_host(_host_of(self.url or ""))
+        return self.provider is not None
 
     @property
     def is_online(self) -> bool:
-        return self.has_known_provider or bool(self.phone)
+        """Any web link (a self-hosted video room counts) or a phone line."""
+        return is_web_link(self.url) or bool(self.phone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +225,8 @@ def derive_attendance(
     types: Iterable[str],
     explicit: Attendance | None = None,
 ) -> Attendance:
-    """FORMATS.md §1: online if a known conference link or a phone; in person if a specific
+    """Online if a web link or a phone (FORMATS.md §1 names known providers; a self-hosted
+    room is a meeting too); in person if a specific
     address and no TC; both → hybrid; neither → inactive. An explicit option wins."""
     if explicit is not None:
         return explicit
@@ -292,6 +322,15 @@ def _check_url(value: str | None, field_name: str) -> str | None:
         return None
     parsed = urlparse(value)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        if not parsed.scheme.isalpha() or "." in parsed.scheme:  # "zoom.us/j/1", "example.org:8"
+            bare = urlparse(f"https://{value}")
+            if bare.hostname and "." in bare.hostname and " " not in value:
+                raise ValidationError(
+                    field_name,
+                    f"{value!r} is not a web link; did you mean https://{value}?",
+                    key="error.url_no_scheme",
+                    value=value,
+                )
         raise ValidationError(
             field_name, f"{value!r} is not an http(s) link", key="error.url_invalid", value=value
         )

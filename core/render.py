@@ -65,7 +65,8 @@ def card_fields(card: MeetingCard, lang: str) -> list[CardField]:
     if card.map_url:
         fields.append(CardField("map", t("cards.map"), card.map_url, url=card.map_url))
     if card.join_url:
-        fields.append(CardField("join", t("cards.join"), card.join_url, url=card.join_url))
+        label = card.join_label or t("cards.join")
+        fields.append(CardField("join", label, card.join_url, url=card.join_url))
     if card.phone:
         fields.append(CardField("phone", t("cards.phone"), card.phone))
     if card.notes:

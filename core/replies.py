@@ -45,6 +45,7 @@ class MeetingCard:
     location: str | None = None
     map_url: str | None = None
     join_url: str | None = None
+    join_label: str | None = None  # "Join on Zoom", translated
     phone: str | None = None
     notes: str | None = None
     distance_km: float | None = None

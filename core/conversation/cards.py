@@ -103,6 +103,7 @@ def meeting_card(
         location=meeting.location.summary() or None,
         map_url=map_url(meeting) if meeting.location.is_specific else None,
         join_url=meeting.online.url,
+        join_label=join_label(t, meeting),
         phone=meeting.online.phone,
         notes=meeting.notes if full else None,
         distance_km=distance_km,
@@ -112,9 +113,15 @@ def meeting_card(
     )
 
 
+def join_label(t: Translator, meeting: Meeting) -> str:
+    """ "Join on Zoom" for a known provider, else plain "Join"."""
+    provider = meeting.online.provider
+    return t("cards.join_on", provider=provider) if provider else t("cards.join")
+
+
 def card_buttons_for_reminder(t: Translator, meeting: Meeting) -> tuple[Button, ...]:
     """A reminder links straight to the meeting: its join link, or its map."""
     if meeting.online.url:
-        return (Button(t("cards.join"), url=meeting.online.url),)
+        return (Button(join_label(t, meeting), url=meeting.online.url),)
     url = map_url(meeting)
     return (Button(t("cards.map"), url=url),) if url else ()
