@@ -188,11 +188,15 @@ class ConsoleTransport:
         self.out = out
         self.compose = OutboundComposer(services)
 
-    async def send(self, address: Address, message: OutboundMessage) -> SendResult:
-        reply = await self.compose(message)
+    async def send(self, address: Address, message: OutboundMessage | Reply) -> SendResult:
+        reply = message if isinstance(message, Reply) else await self.compose(message)
         self.out.write("\n" + render(reply)[0] + "> ")
         self.out.flush()
         return SendResult.ok()
+
+    async def admin_addresses(self, community_id: str) -> list[Address]:
+        """The console has one person at the keyboard: they are the admin."""
+        return [Address(PLATFORM, "console-user")]
 
 
 # What json.dumps(ensure_ascii=False) leaves raw but a terminal would act on: DEL, the C1

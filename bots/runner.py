@@ -86,6 +86,7 @@ class Delivery:
         self.engine = DeliveryEngine(services.db, services.clock, transports, services.config,
                                      services.reflections, meetings=services.meetings)
         services.subscriptions.on_change = self.engine.wake
+        services.reports.on_change = self.engine.wake
 
     async def start(self) -> None:
         await self.engine.start()

@@ -34,16 +34,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from core.change_reports import ChangeReports, DueReport, report_addresses, report_message
 from core.clock import Clock
 from core.config import Config, RateLimits
+from core.i18n import Translator
 from core.model import Meeting
 from core.outbound import Address, MessageKind, OutboundMessage, SendKind, SendResult, Transport
 from core.reflections import Pack
+from core.replies import Reply
 from core.schedule import occurrence_on
 from core.schedule_notices import SCAN_EVERY, ScheduleNotices
 from core.store.db import Database
 from core.store.meetings import MeetingStore
 from core.store.notices import DueNotice, NoticeStatus
+from core.store.settings import SettingsStore
 from core.store.subscriptions import (
     DeliveryStatus,
     Schedule,
@@ -75,7 +79,10 @@ METRIC_NAMES = (
     "errors",  # unexpected exceptions (transport or loop)
     "notices_sent",  # heads-ups about a changed sitting, confirmed
     "notices_dropped",  # heads-ups no longer true (or their reminder gone) when due
+    "reports_sent",  # change reports that reached at least one admin (core.change_reports)
+    "reports_undeliverable",  # change reports no admin could be reached for
 )
+MAX_ADMIN_MESSAGES = 10  # a report goes to at most this many admins privately
 
 
 class TokenBucket:
@@ -240,6 +247,8 @@ class DeliveryEngine:
         self.store = SubscriptionStore(db)
         self.meetings = meetings or MeetingStore(db)
         self.notices = ScheduleNotices(db, clock, self.meetings)
+        self.reports = ChangeReports(db, clock.now)
+        self.settings = SettingsStore(db)
         self.batch_size = batch_size
         self.max_attempts = max_attempts
         self.retry_base_seconds = retry_base_seconds
@@ -310,7 +319,8 @@ class DeliveryEngine:
                 await self._maybe_prune()
                 delay = MAX_IDLE_SECONDS
                 for earliest in (await self.store.earliest_due(state.name),
-                                 await self.notices.earliest(state.name)):
+                                 await self.notices.earliest(state.name),
+                                 await self.reports.earliest(state.name)):
                     if earliest is not None:
                         delay = min(delay, (earliest - self.clock.now()).total_seconds())
             except asyncio.CancelledError:
@@ -351,6 +361,12 @@ class DeliveryEngine:
                     break
                 handled += len(notices)
                 await asyncio.gather(*(self._deliver_notice(state, n) for n in notices))
+            while not self._stopping:
+                reports = await self.reports.claim(state.name, self.batch_size)
+                if not reports:
+                    break
+                handled += len(reports)
+                await asyncio.gather(*(self._deliver_report(state, r) for r in reports))
         return handled
 
     async def _maybe_scan(self) -> None:
@@ -374,6 +390,7 @@ class DeliveryEngine:
         if removed:
             log.info("pruned %d delivery records before %s", removed, before)
         await self.notices.prune()
+        await self.reports.prune()
 
     # -- claiming -----------------------------------------------------------------------------
 
@@ -500,7 +517,7 @@ class DeliveryEngine:
         self,
         state: _PlatformState,
         address: Address,
-        message: OutboundMessage,
+        message: OutboundMessage | Reply,
         ref: int,
         group: bool,
         settle: Callable[[SendResult], Awaitable[None]],
@@ -612,8 +629,54 @@ class DeliveryEngine:
             log.exception("could not record the heads-up for subscription %s",
                           notice.subscription_id)
 
+    async def _deliver_report(self, state: _PlatformState, report: DueReport) -> None:
+        """Send a change report to the channel the admins chose, else to each admin in
+        private; delivered if anyone got it, retried while sends only failed."""
+        try:
+            settings = await self.settings.community(report.community)
+            addresses = report_addresses(state.name, settings.reports_chat,
+                                         settings.reports_thread)
+            channel = bool(addresses)
+            if not addresses:
+                community_id = report.community.partition(":")[2]
+                addresses = (await state.transport.admin_addresses(community_id))
+            meeting = None
+            if report.meeting_id is not None:
+                meeting = (await self.meetings.get_many([report.meeting_id])).get(
+                    report.meeting_id)
+            message = report_message(Translator(settings.language or report.language), report,
+                                     meeting)
+            results: list[SendResult] = []
+
+            async def settle(result: SendResult) -> None:
+                results.append(result)
+
+            for address in addresses[:MAX_ADMIN_MESSAGES]:
+                await self._send_until_settled(state, address, message, report.id, channel,
+                                               settle)
+            if any(r.kind is SendKind.OK for r in results):
+                self.metrics["reports_sent"] += 1
+                await self.reports.finish(report, delivered=True)
+            elif any(r.kind is SendKind.FAILED for r in results) and (
+                report.attempts + 1 < self.max_attempts
+            ):
+                self.metrics["failed_attempts"] += 1
+                delay = self.retry_base_seconds * 2 ** report.attempts
+                await self.reports.finish(report, delivered=False,
+                                          retry_at=self.clock.now() + timedelta(seconds=delay))
+            else:
+                self.metrics["reports_undeliverable"] += 1
+                log.info("change report %s on %s reached no admin", report.id, state.name)
+                await self.reports.finish(report, delivered=False)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # its lease runs out and it is tried again
+            self.metrics["errors"] += 1
+            log.exception("could not deliver change report %s", report.id)
+
     async def _send(
-        self, state: _PlatformState, address: Address, message: OutboundMessage, ref: int
+        self, state: _PlatformState, address: Address, message: OutboundMessage | Reply,
+        ref: int,
     ) -> SendResult:
         try:
             return await state.transport.send(address, message)

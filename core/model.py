@@ -19,6 +19,14 @@ from urllib.parse import urlparse
 
 from core import types as mtypes
 from core.errors import ValidationError
+from core.meeting_info import (
+    MAX_CONTACTS,
+    NO_INFO,
+    Contact,
+    MeetingInfo,
+    ServiceEntity,
+    is_email,
+)
 from core.recurrence import PLAIN_SCHEDULE, Schedule
 from core.text import fold
 from core.timezones import canonical_zone
@@ -87,9 +95,9 @@ def conference_provider(host: str) -> str | None:
 
 def is_web_link(url: str | None) -> bool:
     """An http(s) URL with a host: something a member can open."""
-    return bool(url) and url.partition("://")[0].lower() in ("http", "https") and bool(
-        _host_of(url or "")
-    )
+    if not url:
+        return False
+    return url.partition("://")[0].lower() in ("http", "https") and bool(_host_of(url))
 
 
 class Attendance(StrEnum):
@@ -180,6 +188,7 @@ class Meeting:
     sequence: int = 0
     id: int | None = None
     schedule: Schedule = PLAIN_SCHEDULE
+    info: MeetingInfo = NO_INFO  # feedback, 7th tradition, service entity (core.meeting_info)
 
     @property
     def duration_minutes(self) -> int:
@@ -216,6 +225,7 @@ class Meeting:
             self.url,
             self.attendance_option,
             self.schedule,
+            self.info,
         )
 
 
@@ -337,6 +347,48 @@ def _check_url(value: str | None, field_name: str) -> str | None:
     return value
 
 
+def _check_email(value: str | None, field_name: str) -> str | None:
+    value = _clean(value, 254)
+    if value is not None and not is_email(value):
+        raise ValidationError(field_name, f"{value!r} is not an e-mail address",
+                              key="error.email_invalid", value=value)
+    return value
+
+
+def _check_info(info: MeetingInfo) -> MeetingInfo:
+    """Directory extras cleaned like the rest: web links must be web links, e-mails e-mails."""
+    e = info.entity
+    entity = ServiceEntity(
+        name=_clean(e.name, 200),
+        email=_check_email(e.email, "entity_email"),
+        phone=_clean(e.phone, 100),
+        url=_check_url(e.url, "entity_url"),
+        location=_clean(e.location, 300),
+        logo=_check_url(e.logo, "entity_logo"),
+    )
+    contacts = tuple(
+        c for c in (
+            Contact(name=_clean(c.name, 100), email=_check_email(c.email, "contact_email"),
+                    phone=_clean(c.phone, 100))
+            for c in info.contacts
+        ) if c
+    )
+    return MeetingInfo(
+        feedback_url=_check_url(info.feedback_url, "feedback_url"),
+        feedback_emails=tuple(
+            e for e in (_check_email(m, "feedback_emails") for m in info.feedback_emails) if e
+        ),
+        edit_url=_check_url(info.edit_url, "edit_url"),
+        group_notes=_clean(info.group_notes, 4000),
+        venmo=_clean(info.venmo, 100),
+        paypal=_clean(info.paypal, 300),
+        square=_clean(info.square, 300),
+        homegroup_online=_clean(info.homegroup_online, 300),
+        entity=entity,
+        contacts=contacts[:MAX_CONTACTS],
+    )
+
+
 def build_meeting(
     *,
     name: str,
@@ -359,6 +411,7 @@ def build_meeting(
     updated: datetime | None = None,
     strict_types: bool = True,
     schedule: Schedule | None = None,
+    info: MeetingInfo | None = None,
 ) -> Meeting:
     """Validate raw values and build a Meeting. Raises ValidationError naming the field.
 
@@ -477,4 +530,5 @@ def build_meeting(
         attendance_option=option,
         updated=stamp,
         schedule=plan,
+        info=_check_info(info) if info else NO_INFO,
     )

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from core.reflections import Reflection
+    from core.replies import Reply
     from core.subscriptions import Milestone
 
 
@@ -105,4 +106,9 @@ class Transport(Protocol):
 
     platform: str
 
-    async def send(self, address: Address, message: OutboundMessage) -> SendResult: ...
+    async def send(self, address: Address, message: OutboundMessage | Reply) -> SendResult: ...
+
+    async def admin_addresses(self, community_id: str) -> list[Address]:
+        """Private chats with the admins of a community (for change reports); [] when the
+        platform cannot tell or the bot may not write to them. Never raises."""
+        ...

@@ -71,6 +71,15 @@ def card_fields(card: MeetingCard, lang: str) -> list[CardField]:
         fields.append(CardField("phone", t("cards.phone"), card.phone))
     if card.notes:
         fields.append(CardField("notes", t("cards.notes"), card.notes))
+    if card.group_notes:
+        fields.append(CardField("group_notes", t("cards.group_notes"), card.group_notes))
+    if card.contributions:
+        fields.append(CardField("contributions", t("cards.contributions"), card.contributions))
+    if card.listed_by:
+        fields.append(CardField("listed_by", t("cards.listed_by"), card.listed_by,
+                                url=card.listed_by_url))
+    if card.contacts:
+        fields.append(CardField("contacts", t("cards.contacts"), card.contacts))
     if card.upcoming:
         fields.append(CardField("upcoming", t("cards.next_dates"), "; ".join(card.upcoming)))
     return fields

@@ -48,6 +48,11 @@ class MeetingCard:
     join_label: str | None = None  # "Join on Zoom", translated
     phone: str | None = None
     notes: str | None = None
+    group_notes: str | None = None  # full card only, like the rest of the directory's extras
+    contributions: str | None = None  # "Venmo @Group · PayPal https://…"
+    listed_by: str | None = None  # the service entity's name (or its link)
+    listed_by_url: str | None = None
+    contacts: str | None = None  # only where the community's admins allowed it
     distance_km: float | None = None
     upcoming: tuple[str, ...] = ()  # further occurrences, already formatted (full card only)
     schedule: str | None = None  # "Every 1st Saturday" (when not plain weekly, or full card)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from core.change_reports import ChangeReports
 from core.clock import Clock, SystemClock
 from core.config import Config
 from core.outbound import Address
@@ -27,6 +28,7 @@ class Services:
     settings: SettingsStore
     reflections: Pack
     subscriptions: Subscriptions
+    reports: ChangeReports
     # The calendars edge, plugged in by the bots layer (core never imports calendars/).
     calendars: CalendarPort | None = None
     # Each feature that stores something about a member adds a hook that deletes it.
@@ -49,8 +51,10 @@ class Services:
             settings=SettingsStore(db),
             reflections=pack_from_config(config.raw, config_dir),
             subscriptions=Subscriptions(db, clock, meetings=meetings),
+            reports=ChangeReports(db, clock.now),
         )
         services.forget_hooks.append(services.subscriptions.forget_user)
+        services.forget_hooks.append(services.reports.forget_user)
         return services
 
     async def forget_user(self, platform: str, user_id: str) -> dict[str, int]:
@@ -71,7 +75,7 @@ class Services:
                 (new, old),
             )
             for table in ("meetings", "occurrences", "community_settings", "subscriptions",
-                          "import_sources", "feeds"):
+                          "import_sources", "feeds", "change_reports"):
                 cur = await conn.execute(
                     f"UPDATE {table} SET community = ? WHERE community = ?", (new, old)
                 )

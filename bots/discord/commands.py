@@ -61,6 +61,15 @@ COMMUNITY_SETTING_CHOICES = [
     Choice(name="Fellowships", value="fellowships"),
     Choice(name="Helplines", value="helplines"),
     Choice(name="Events (scheduled events for this server's meetings)", value="events"),
+    Choice(name="Group contacts on cards (on or off)", value="contacts"),
+    Choice(name="Change reports (here or private)", value="reports"),
+]
+REPORT_CHOICES = [
+    Choice(name="Day or time", value="time"),
+    Choice(name="Place or address", value="place"),
+    Choice(name="Link or phone", value="link"),
+    Choice(name="Meeting closed", value="closed"),
+    Choice(name="Something else", value="other"),
 ]
 
 # /meetings-admin add option → the field name core.conversation.admin reads.
@@ -113,6 +122,7 @@ COMMAND_LABELS: dict[str, str | None] = {
     "today": "/meetings today",
     "tomorrow": "/meetings tomorrow",
     "meeting": "/meeting show",
+    "report": "/meeting report",
     "settings": "/settings show",
     "addmeeting": "/meetings-admin add",
     "removemeeting": "/meetings-admin remove",
@@ -231,6 +241,28 @@ def build_commands(bridge: Bridge) -> list[AppCommand]:
         interaction: Interaction, meeting: app_commands.Range[str, 1, 100]
     ) -> None:
         await ask("meeting")(interaction, meeting, options=present(meeting=meeting))
+
+    @meeting.command(name="report", description="Report a change to a meeting's listing")
+    @app_commands.describe(
+        meeting="Meeting name or id",
+        what="What is wrong",
+        note="A line of your own (optional)",
+        contactable="May the admins contact you about it? (default: no, anonymous)",
+    )
+    @app_commands.choices(what=REPORT_CHOICES)
+    @app_commands.autocomplete(meeting=meeting_ac)
+    async def meeting_report(
+        interaction: Interaction,
+        meeting: app_commands.Range[str, 1, 100],
+        what: str,
+        note: app_commands.Range[str, 1, 300] | None = None,
+        contactable: bool = False,
+    ) -> None:
+        await ask("report")(
+            interaction, join(meeting, what, note),
+            options=present(meeting=meeting, what=what, note=note,
+                            contact="yes" if contactable else "no"),
+        )
 
     commands.append(meeting)
 

@@ -217,7 +217,8 @@ def card_embed(card: MeetingCard, lang: str, number: int | None = None) -> disco
     links += [masked_link(b.label, b.url) for b in card.buttons if b.url]
     if links:
         fields.append(("🔗", " · ".join(links), False))
-    for key, inline in (("phone", True), ("notes", False)):
+    for key, inline in (("phone", True), ("notes", False), ("group_notes", False),
+                        ("contributions", False), ("listed_by", False), ("contacts", False)):
         if key in by_key:
             fields.append((by_key[key].label, clean(by_key[key].value), inline))
     if "upcoming" in by_key:

@@ -81,6 +81,10 @@ NAMES_ES: dict[str, str] = {
     "setting": "ajuste",
     "value": "valor",
     "file": "archivo",
+    "report": "informar",
+    "what": "que",
+    "note": "nota",
+    "contactable": "contactable",
 }
 
 # Descriptions and fixed choice names (English source text → Spanish text).
@@ -117,6 +121,18 @@ TEXTS_ES: dict[str, str] = {
     "One meeting": "Una reunión",
     "Show one meeting with its next dates": "Ver una reunión con sus próximas fechas",
     "Meeting name or id": "Nombre o id de la reunión",
+    "Report a change to a meeting's listing": "Informar de un cambio en los datos de una reunión",
+    "What is wrong": "Qué está mal",
+    "A line of your own (optional)": "Una línea suya (opcional)",
+    "May the admins contact you about it? (default: no, anonymous)":
+        "¿Pueden contactarte los administradores? (predeterminado: no, anónimo)",
+    "Day or time": "Día u hora",
+    "Place or address": "Lugar o dirección",
+    "Link or phone": "Enlace o teléfono",
+    "Meeting closed": "Reunión cerrada",
+    "Something else": "Otra cosa",
+    "Group contacts on cards (on or off)": "Contactos de grupo en las tarjetas (on u off)",
+    "Change reports (here or private)": "Informes de cambios (here o private)",
     # /meetings-admin
     "Manage this server's own meetings (Manage Server)": "Gestionar las reuniones propias del servidor (Gestionar servidor)",
     "Add a meeting for this server": "Agregar una reunión para este servidor",

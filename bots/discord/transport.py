@@ -19,6 +19,7 @@ import aiohttp
 import discord
 
 from bots.discord.render import render_reply
+from core.change_reports import register_profile_link
 from core.outbound import Address, OutboundMessage, SendKind, SendResult
 from core.replies import Reply
 
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "discord"
 GONE_CODES = frozenset({10003, 10013})  # Unknown Channel, Unknown User
 DEFAULT_RETRY_SECONDS = 5.0
+
+register_profile_link(PLATFORM, "https://discord.com/users/{id}")
 
 Compose = Callable[[OutboundMessage], Reply | None | Awaitable[Reply | None]]
 
@@ -57,6 +60,20 @@ class DiscordTransport:
         if result.kind is not SendKind.OK:
             log.info("discord send: %s (%s)", result.kind.value, result.reason)
         return result
+
+    async def admin_addresses(self, community_id: str) -> list[Address]:
+        """The server owner's DM channel (other admins are only known with the privileged
+        members intent; a server that wants them all sets a reports channel)."""
+        try:
+            guild = self.client.get_guild(int(community_id)) or await self.client.fetch_guild(
+                int(community_id))
+            if guild.owner_id is None:
+                return []
+            dm = await self.client.create_dm(discord.Object(id=guild.owner_id))
+        except (discord.HTTPException, ValueError, TimeoutError, aiohttp.ClientError) as exc:
+            log.info("discord admins: %s", type(exc).__name__)
+            return []
+        return [Address(PLATFORM, str(dm.id))]
 
     async def send_reply(self, channel_id: int, reply: Reply) -> SendResult:
         """Post a rendered Reply into a channel (server channel, thread or DM channel)."""

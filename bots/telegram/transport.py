@@ -32,6 +32,7 @@ from telegram.error import (
 )
 
 from bots.telegram.render import RenderedReply, render_reply
+from core.change_reports import register_profile_link
 from core.outbound import Address, OutboundMessage, SendResult
 from core.replies import Reply
 
@@ -93,6 +94,8 @@ def classify(exc: TelegramError) -> SendResult:
     return SendResult.failed(type(exc).__name__)
 
 
+register_profile_link(PLATFORM, "tg://user?id={id}")
+
 class TelegramTransport:
     """The Telegram side of `core.outbound.Transport`, plus the reply/edit helpers the
     interactive handlers use. `compose` renders OutboundMessages (see `Composer`)."""
@@ -129,6 +132,16 @@ class TelegramTransport:
             log.info("telegram send: %s (%s)", result.kind.value, result.reason)
             return result
         return SendResult.ok()
+
+    async def admin_addresses(self, community_id: str) -> list[Address]:
+        """The group's human admins, privately (reaching one needs them to have started the
+        bot; those who have not answer 'blocked')."""
+        try:
+            members = await self.bot.get_chat_administrators(int(community_id))
+        except (TelegramError, ValueError) as exc:
+            log.info("telegram admins: %s", type(exc).__name__)
+            return []
+        return [Address(PLATFORM, str(m.user.id)) for m in members if not m.user.is_bot]
 
     # -- replies ------------------------------------------------------------------------------
 

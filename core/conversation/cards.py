@@ -7,6 +7,7 @@ from urllib.parse import quote_plus
 
 from core import types as mtypes
 from core.i18n import Translator
+from core.meeting_info import MeetingInfo
 from core.model import Meeting
 from core.replies import Button, MeetingCard
 from core.schedule import Occurrence, meeting_plan, mg_weekday
@@ -80,7 +81,10 @@ def meeting_card(
     full: bool = False,
     upcoming: tuple[str, ...] = (),
     buttons: tuple[Button, ...] = (),
+    show_contacts: bool = False,
 ) -> MeetingCard:
+    """The card of one sitting; `full` adds notes, dates and the directory's extras, and
+    `show_contacts` (a community setting) the member contacts among them."""
     fellowship = mtypes.fellowship(meeting.fellowship)
     attendance = meeting.attendance.value
     schedule = None
@@ -106,11 +110,32 @@ def meeting_card(
         join_label=join_label(t, meeting),
         phone=meeting.online.phone,
         notes=meeting.notes if full else None,
+        **(_info_fields(meeting.info, show_contacts) if full else {}),
         distance_km=distance_km,
         upcoming=upcoming,
         schedule=schedule,
         buttons=buttons,
     )
+
+
+def _info_fields(info: MeetingInfo, show_contacts: bool) -> dict[str, str | None]:
+    """The directory's extras for a full card (core.meeting_info)."""
+    if not info:
+        return {}
+    entity = info.entity
+    contacts = None
+    if show_contacts and info.contacts:
+        contacts = "\n".join(
+            " · ".join(p for p in (c.name, c.phone, c.email) if p) for c in info.contacts
+        )
+    return {
+        "group_notes": info.group_notes,
+        "contributions": " · ".join(f"{label} {value}" for label, value in info.contributions)
+        or None,
+        "listed_by": entity.name or entity.url,
+        "listed_by_url": entity.url,
+        "contacts": contacts,
+    }
 
 
 def join_label(t: Translator, meeting: Meeting) -> str:

@@ -9,6 +9,7 @@ from core import types as mtypes
 from core.conversation.cards import meeting_card, upcoming_lines
 from core.conversation.context import Context
 from core.conversation.filters import Filters, parse_filters
+from core.conversation.report import report_button
 from core.conversation.router import action, command, on_location
 from core.model import Meeting
 from core.replies import Button, Reply
@@ -260,5 +261,7 @@ def full_card(ctx: Context, meeting: Meeting) -> Reply:
     first, rest = occurrences[0], occurrences[1:]
     upcoming = upcoming_lines(ctx.t, meeting, at, ctx.viewer_tz, rest)
     card = meeting_card(ctx.t, meeting, first, ctx.viewer_tz, at=at, full=True,
-                        upcoming=upcoming, buttons=card_buttons(ctx, meeting)[1:])
+                        upcoming=upcoming,
+                        buttons=(*card_buttons(ctx, meeting)[1:], report_button(ctx, meeting)),
+                        show_contacts=ctx.community.show_contacts)
     return Reply(lang=ctx.lang, cards=[card])

@@ -32,6 +32,7 @@ COMMAND_MODULES = (
     "core.conversation.reflections",
     "core.conversation.subscriptions",
     "core.conversation.calendars",
+    "core.conversation.report",
 )
 
 

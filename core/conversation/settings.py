@@ -19,6 +19,10 @@ _FELLOWSHIP = {"fellowship", "programa", "comunidad_programa", "program"}
 _COMMUNITY = {"community", "server", "group", "comunidad", "servidor", "grupo"}
 _HELPLINES = {"helplines", "helpline", "lineas", "ayuda"}
 _EVENTS = {"events", "event", "eventos", "evento"}
+_CONTACTS = {"contacts", "contact", "contactos", "contacto"}
+_REPORTS = {"reports", "report", "informes", "informe"}
+_HERE = {"here", "aqui", "channel", "canal"}
+_PRIVATE = {"private", "privado", "admins", "dm"}
 _ON = {"on", "yes", "si", "activar", "activados", "encender"}
 _OFF = {"off", "no", "desactivar", "desactivados", "apagar"}
 _IMPORTED = {"imported", "importadas", "importados", "all", "todas"}
@@ -182,6 +186,23 @@ async def community_settings(ctx: Context, args: str) -> Reply:
         await EventMirrorStore(ctx.services.db).set_enabled(community, on, imported, ctx.now())
         note = t("settings.community_events_on_imported" if imported
                  else "settings.community_events_on" if on else "settings.community_events_off")
+    elif head in _CONTACTS:
+        choice = fold(value.split()[0]) if value.split() else ""
+        if choice not in _ON | _OFF:
+            return ctx.error("settings.community_contacts_usage")
+        await store.update_community(community, ctx.now(), show_contacts=choice in _ON)
+        note = t("settings.community_contacts_on" if choice in _ON
+                 else "settings.community_contacts_off")
+    elif head in _REPORTS:
+        choice = fold(value.split()[0]) if value.split() else ""
+        if choice not in _HERE | _PRIVATE:
+            return ctx.error("settings.community_reports_usage")
+        here = choice in _HERE
+        await store.update_community(
+            community, ctx.now(), reports_chat=ctx.request.chat_id if here else None,
+            reports_thread=ctx.request.thread_id if here else None)
+        note = t("settings.community_reports_here" if here
+                 else "settings.community_reports_private")
     elif not head:
         note = ""
     else:
@@ -196,6 +217,10 @@ async def community_settings(ctx: Context, args: str) -> Reply:
         if current.fellowships else t("settings.all_fellowships"),
         helplines=t("settings.custom_helplines", count=len(current.helplines))
         if current.helplines else t("settings.default_helplines"),
+        contacts=t("settings.contacts_shown" if current.show_contacts
+                   else "settings.contacts_hidden"),
+        reports=t("settings.reports_in_channel" if current.reports_chat
+                  else "settings.reports_private"),
     )
     return Reply(lang=ctx.lang, title=t("settings.community_title"),
                  blocks=[b for b in (note, summary, t("settings.community_how")) if b],

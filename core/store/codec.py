@@ -9,6 +9,7 @@ from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
+from core.meeting_info import info_from_dict, info_to_dict
 from core.model import Attendance, Location, Meeting, OnlineAccess
 from core.recurrence import (
     PLAIN_SCHEDULE,
@@ -56,6 +57,8 @@ def meeting_to_dict(meeting: Meeting) -> dict[str, Any]:
         data["online"] = online
     if not meeting.schedule.is_plain_weekly:
         data["schedule"] = schedule_to_dict(meeting.schedule)
+    if meeting.info:
+        data["info"] = info_to_dict(meeting.info)
     return data
 
 
@@ -189,4 +192,5 @@ def meeting_from_dict(data: dict[str, Any], row_id: int | None = None) -> Meetin
         updated=datetime.fromisoformat(data["updated"]),
         sequence=int(data.get("sequence", 0)),
         schedule=schedule_from_dict(data.get("schedule")),
+        info=info_from_dict(data.get("info")),
     )

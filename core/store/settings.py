@@ -26,6 +26,9 @@ class CommunitySettings:
     language: str | None = None
     fellowships: tuple[str, ...] | None = None
     helplines: tuple[str, ...] | None = None
+    show_contacts: bool = False  # member contacts of directory meetings on cards
+    reports_chat: str | None = None  # where change reports go (None: the admins, privately)
+    reports_thread: str | None = None
 
 
 class SettingsStore:
@@ -63,7 +66,8 @@ class SettingsStore:
 
     async def community(self, community: str) -> CommunitySettings:
         row = await self.db.fetchone(
-            "SELECT timezone, language, fellowships, helplines FROM community_settings"
+            "SELECT timezone, language, fellowships, helplines, show_contacts, reports_chat,"
+            " reports_thread FROM community_settings"
             " WHERE community = ?",
             (community,),
         )
@@ -74,6 +78,9 @@ class SettingsStore:
             language=row[1],
             fellowships=tuple(json.loads(row[2])) if row[2] else None,
             helplines=tuple(json.loads(row[3])) if row[3] else None,
+            show_contacts=bool(row[4]),
+            reports_chat=row[5],
+            reports_thread=row[6],
         )
 
     async def update_community(self, community: str, now: datetime, **values: Any) -> None:
@@ -83,6 +90,9 @@ class SettingsStore:
             "language": current.language,
             "fellowships": current.fellowships,
             "helplines": current.helplines,
+            "show_contacts": current.show_contacts,
+            "reports_chat": current.reports_chat,
+            "reports_thread": current.reports_thread,
         }
         unknown = set(values) - set(merged)
         if unknown:
@@ -91,16 +101,21 @@ class SettingsStore:
         async with self.db.transaction() as conn:
             await conn.execute(
                 "INSERT INTO community_settings (community, timezone, language, fellowships,"
-                " helplines, updated) VALUES (?,?,?,?,?,?) ON CONFLICT (community) DO UPDATE SET"
+                " helplines, show_contacts, reports_chat, reports_thread, updated)"
+                " VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT (community) DO UPDATE SET"
                 " timezone=excluded.timezone, language=excluded.language,"
                 " fellowships=excluded.fellowships, helplines=excluded.helplines,"
-                " updated=excluded.updated",
+                " show_contacts=excluded.show_contacts, reports_chat=excluded.reports_chat,"
+                " reports_thread=excluded.reports_thread, updated=excluded.updated",
                 (
                     community,
                     merged["timezone"],
                     merged["language"],
                     json.dumps(list(merged["fellowships"])) if merged["fellowships"] else None,
                     json.dumps(list(merged["helplines"])) if merged["helplines"] else None,
+                    int(bool(merged["show_contacts"])),
+                    merged["reports_chat"],
+                    merged["reports_thread"],
                     now.isoformat(),
                 ),
             )

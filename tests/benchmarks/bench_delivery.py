@@ -60,6 +60,9 @@ class NullTransport:
         self.count += 1
         return SendResult.ok()
 
+    async def admin_addresses(self, community_id: str) -> list[Address]:
+        return []
+
 
 def tiny_pack() -> Pack:
     by_lang = {

@@ -48,6 +48,10 @@ class FakeTransport:
         self.in_flight = 0
         self.max_in_flight = 0
         self.real_delay = 0.0
+        self.admins: dict[str, list[Address]] = {}
+
+    async def admin_addresses(self, community_id: str) -> list[Address]:
+        return list(self.admins.get(community_id, ()))
 
     async def send(self, address: Address, message: OutboundMessage) -> SendResult:
         self.calls.append((self.clock.now(), address, message))

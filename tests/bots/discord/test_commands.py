@@ -107,10 +107,10 @@ async def test_meeting_show_full_card(h: DiscordHarness, seeded: Services) -> No
     text = text_of(call)
     assert "Women Online" in text and "Bring a friend" in text
     assert "Next dates" in text
-    # The full card keeps "add to calendar" and "remind me".
+    # The full card keeps "add to calendar" and "remind me", and offers "report a change".
     meeting = await seeded.meetings.get("women-online")
     assert meeting is not None
-    assert call.custom_ids() == [f"ics:{meeting.id}", f"rm:{meeting.id}"]
+    assert call.custom_ids() == [f"ics:{meeting.id}", f"rm:{meeting.id}", f"rc:{meeting.id}"]
     spanish = await h.invoke("meeting show", {"meeting": "women-online"}, locale="es-ES")
     assert "Notas: Bring a friend" in text_of(spanish.callback)
 
@@ -391,6 +391,7 @@ EVERY_COMMAND: dict[str, dict[str, Any]] = {
     "meetings today": {},
     "meetings tomorrow": {},
     "meeting show": {"meeting": "women-online"},
+    "meeting report": {"meeting": "women-online", "what": "time"},
     "meetings-admin add": {"name": "Grupo", "day": "lunes", "time": "19:00"},
     "meetings-admin remove": {"meeting": "grupo"},
     "meetings-admin cancel": {"meeting": "grupo", "details": "2026-06-10"},
