@@ -886,6 +886,7 @@ class FakeBotApi:
             "getFile": self._get_file,
             "getChat": self._get_chat,
             "getChatMember": self._get_chat_member,
+            "getChatAdministrators": self._get_chat_administrators,
             "sendChatAction": _returns_true,
             "close": _returns_true,
             "logOut": _returns_true,
@@ -1194,6 +1195,20 @@ class FakeBotApi:
             }
         status = self.member_status.get((chat_id, user_id), "member")
         return _chat_member(status, user)
+
+    async def _get_chat_administrators(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """The creator and administrators set with set_member_status, and the bot (an admin
+        of every group here), as Telegram lists them; private chats have none."""
+        chat_id = self._target_chat(params)
+        if self._chat(chat_id).get("type") == "private":
+            raise _bad_request("there are no administrators in the private chat")
+        found = [
+            _chat_member(status, self.users.get(user_id)
+                         or {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"})
+            for (chat, user_id), status in sorted(self.member_status.items())
+            if chat == chat_id and status in ("creator", "administrator")
+        ]
+        return [*found, _chat_member("administrator", self.bot_user)]
 
 
 # --------------------------------------------------------------------------- helpers
