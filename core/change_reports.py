@@ -158,6 +158,7 @@ class ChangeReports:
         self.db = db
         self.now = clock
         self.on_change: Callable[[], None] | None = None  # the delivery engine's wake
+        self._salt: str | None = None
 
     async def _write(self, sql: str, params: tuple[object, ...]) -> int:
         async with self.db.transaction() as conn:
@@ -165,7 +166,9 @@ class ChangeReports:
             return max(cur.rowcount, 0)
 
     async def _reporter(self, platform: str, user_id: str) -> str:
-        salt = await self.db.scalar("SELECT salt FROM report_salt")
+        if self._salt is None:  # written once by migration 010, never changed: safe to keep
+            self._salt = str(await self.db.scalar("SELECT salt FROM report_salt"))
+        salt = self._salt
         return hashlib.sha256(f"{salt}:{platform}:{user_id}".encode()).hexdigest()
 
     async def submit(self, *, platform: str, user_id: str, community: str, meeting: Meeting,

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -355,18 +355,24 @@ class DeliveryEngine:
                 handled += count
                 if works:
                     await asyncio.gather(*(self._deliver(state, w) for w in works))
-            while not self._stopping:
-                notices = await self.notices.claim(state.name, self.batch_size)
-                if not notices:
-                    break
-                handled += len(notices)
-                await asyncio.gather(*(self._deliver_notice(state, n) for n in notices))
-            while not self._stopping:
-                reports = await self.reports.claim(state.name, self.batch_size)
-                if not reports:
-                    break
-                handled += len(reports)
-                await asyncio.gather(*(self._deliver_report(state, r) for r in reports))
+            handled += await self._drain_queue(
+                lambda: self.notices.claim(state.name, self.batch_size),
+                lambda notice: self._deliver_notice(state, notice))
+            handled += await self._drain_queue(
+                lambda: self.reports.claim(state.name, self.batch_size),
+                lambda report: self._deliver_report(state, report))
+        return handled
+
+    async def _drain_queue(self, claim: Callable[[], Awaitable[Sequence[Any]]],
+                           deliver: Callable[[Any], Awaitable[None]]) -> int:
+        """Claim and deliver batches of a leased queue (heads-ups, reports) until empty."""
+        handled = 0
+        while not self._stopping:
+            batch = await claim()
+            if not batch:
+                break
+            handled += len(batch)
+            await asyncio.gather(*(deliver(item) for item in batch))
         return handled
 
     async def _maybe_scan(self) -> None:
